@@ -1,0 +1,1 @@
+"""Renderers: they read a scan outcome or a results document and never recompute verdicts."""

@@ -1,0 +1,1 @@
+"""CloudTrail coverage (family `cloudtrail`): CT001-CT008."""

@@ -1,0 +1,1 @@
+"""CloudTrail data events (family `data-events`): DE001-DE005."""

@@ -1,0 +1,267 @@
+"""The `opscheck` command line (INTERFACE.md)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from scanner import __version__, engine
+from scanner.model import Severity
+from scanner.rule import Rule
+from scanner.scan import ScanOutcome, exit_code, scan_aws
+from scanner.sources.aws.session import AwsOptions
+from scanner.sources.aws.source import invalid_regions
+
+FORMATS = ("console", "json", "sarif", "html")
+AVAILABLE_FORMATS = ("console", "json")
+FAIL_ON = (*(s.value for s in Severity), "none")
+FILE_NAMES = {"json": "opscheck.json", "sarif": "opscheck.sarif", "html": "opscheck.html"}
+
+
+class UsageError(Exception):
+    """Bad arguments or configuration: exit code 2."""
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="opscheck",
+        description="Checks AWS accounts and infrastructure-as-code for audit coverage, event "
+        "delivery, resilience and sizing of ML platforms.",
+    )
+    parser.add_argument("--version", action="version", version=f"opscheck {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    scan = sub.add_parser("scan", help="scan IaC paths or a live AWS account")
+    scan.add_argument("paths", nargs="*", metavar="PATH", help="IaC files or directories")
+    aws = scan.add_argument_group("AWS options")
+    aws.add_argument("--aws", action="store_true", help="scan a live AWS account")
+    aws.add_argument("--profile", help="AWS profile from the shared config files")
+    aws.add_argument(
+        "--region",
+        action="append",
+        default=[],
+        metavar="REGION",
+        help="region to scan (repeatable; default: every region enabled for the account)",
+    )
+    aws.add_argument("--role-arn", help="assume this role first")
+    aws.add_argument("--external-id", help="external id for --role-arn")
+    aws.add_argument("--endpoint-url", help="AWS endpoint (local emulators); also AWS_ENDPOINT_URL")
+    aws.add_argument(
+        "--max-workers", type=int, default=8, metavar="N", help="concurrent API calls (default 8)"
+    )
+    _common_options(scan)
+
+    rules = sub.add_parser("rules", help="list the rules")
+    rules.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    rules.add_argument("--rules-dir", action="append", default=[], metavar="DIR")
+
+    explain = sub.add_parser("explain", help="explain one rule")
+    explain.add_argument("rule_id", metavar="RULE_ID")
+    explain.add_argument("--rules-dir", action="append", default=[], metavar="DIR")
+
+    demo = sub.add_parser("demo", help="scan an emulated ML platform account (no AWS account needed)")
+    demo.add_argument("--output-dir", default="opscheck-demo", metavar="DIR")
+    demo.add_argument("--no-progress", action="store_true")
+    demo.add_argument("--verbose", action="store_true")
+    return parser
+
+
+def _common_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("output and selection")
+    g.add_argument(
+        "--format",
+        default="console",
+        metavar="FMT[,FMT...]",
+        help="console, json (default: console on stdout)",
+    )
+    g.add_argument("-o", "--output", metavar="FILE", help="write the (single) format to FILE")
+    g.add_argument("--output-dir", metavar="DIR", help="write every file format into DIR")
+    g.add_argument("--rules", type=_csv, default=[], metavar="ID,...", help="run only these rules")
+    g.add_argument("--skip-rules", type=_csv, default=[], metavar="ID,...", help="do not run these rules")
+    g.add_argument("--rules-dir", action="append", default=[], metavar="DIR", help="extra rule modules")
+    g.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="low",
+        help="lowest severity of a fail that makes the exit code 1 (default: low)",
+    )
+    g.add_argument("--strict", action="store_true", help="any scan error makes the exit code 2")
+    g.add_argument("--quiet", action="store_true", help="print only the summary line")
+    g.add_argument("--verbose", action="store_true", help="also show passing results")
+    g.add_argument("--no-progress", action="store_true", help="no progress display")
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def cmd_scan(args: argparse.Namespace, out: TextIO) -> int:
+    formats = _formats(args.format)
+    if args.paths and args.aws:
+        raise UsageError("give either PATH... (IaC) or --aws, not both")
+    if args.paths:
+        raise UsageError(
+            "IaC scanning (Terraform, plan JSON, CloudFormation) is not available in "
+            f"opscheck {__version__} yet; use --aws"
+        )
+    if not args.aws:
+        raise UsageError("nothing to scan: give IaC paths or --aws")
+    bad = invalid_regions(args.region)
+    if bad:
+        raise UsageError(f"not a region name: {', '.join(bad)}")
+    if args.external_id and not args.role_arn:
+        raise UsageError("--external-id needs --role-arn")
+    if args.max_workers < 1:
+        raise UsageError("--max-workers must be at least 1")
+    rules, load_errors = load_rules(args.rules_dir, args.rules, args.skip_rules)
+    options = AwsOptions(
+        profile=args.profile,
+        role_arn=args.role_arn,
+        external_id=args.external_id,
+        endpoint_url=args.endpoint_url,
+        regions=args.region,
+        max_workers=args.max_workers,
+    )
+    outcome = scan_aws(options, rules, load_errors)
+    write_outputs(outcome, formats, args, out)
+    return exit_code(outcome, args.fail_on, args.strict)
+
+
+def load_rules(rules_dirs: Sequence[str], include: Sequence[str], skip: Sequence[str]):
+    ruleset = engine.discover(rules_dirs)
+    try:
+        chosen = engine.select(ruleset.rules, include, skip)
+    except engine.RuleSelectionError as exc:
+        raise UsageError(str(exc)) from exc
+    if not chosen:
+        raise UsageError("no rules selected")
+    return chosen, ruleset.errors
+
+
+def _formats(value: str) -> list[str]:
+    formats = _csv(value) or ["console"]
+    for f in formats:
+        if f not in FORMATS:
+            raise UsageError(f"unknown format {f!r}; choose from {', '.join(FORMATS)}")
+        if f not in AVAILABLE_FORMATS:
+            raise UsageError(f"format {f!r} is not available in opscheck {__version__} yet")
+    return list(dict.fromkeys(formats))
+
+
+def write_outputs(outcome: ScanOutcome, formats: list[str], args: argparse.Namespace, out: TextIO) -> None:
+    from reports import console
+    from reports import json as json_report
+
+    file_formats = [f for f in formats if f != "console"]
+    if args.output and len(formats) != 1:
+        raise UsageError("-o/--output takes exactly one format; use --output-dir for several")
+    if len(file_formats) > 0 and not args.output and not args.output_dir and "console" in formats:
+        raise UsageError("several formats on stdout: use --output-dir (or -o with one format)")
+    for fmt in file_formats:
+        text = json_report.render(outcome)
+        if args.output_dir:
+            target = Path(args.output_dir) / FILE_NAMES[fmt]
+        elif args.output:
+            target = Path(args.output)
+        else:
+            out.write(text)
+            continue
+        _write_file(target, text)
+    if "console" in formats:
+        if args.output and formats == ["console"]:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                console.render(outcome, fh, verbose=args.verbose)
+        elif args.quiet:
+            out.write(console.summary_line(outcome) + "\n")
+        else:
+            console.render(outcome, out, verbose=args.verbose)
+
+
+def _write_file(target: Path, text: str) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+
+
+def cmd_rules(args: argparse.Namespace, out: TextIO) -> int:
+    ruleset = engine.discover(args.rules_dir)
+    _report_load_errors(ruleset.errors)
+    from reports import rules_doc
+
+    out.write(rules_doc.render(ruleset.rules, args.format))
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
+    ruleset = engine.discover(args.rules_dir)
+    _report_load_errors(ruleset.errors)
+    found: dict[str, Rule] = {r.id: r for r in ruleset.rules}
+    found.update({r.meta.name: r for r in ruleset.rules})
+    rule = found.get(args.rule_id.upper()) or found.get(args.rule_id)
+    if rule is None:
+        raise UsageError(f"no rule {args.rule_id!r} (see `opscheck rules`)")
+    from reports import rules_doc
+
+    out.write(rules_doc.explain(rule.meta))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        from scanner.demo import run_demo
+    except ImportError as exc:  # moto is an extra
+        raise UsageError(f"the demo needs the AWS emulator: pip install 'opscheck[demo]' ({exc})") from exc
+    return run_demo(Path(args.output_dir), out, verbose=args.verbose)
+
+
+def _report_load_errors(errors) -> None:
+    for e in errors:
+        print(f"opscheck: warning: {e.message}", file=sys.stderr)
+
+
+COMMANDS = {"scan": cmd_scan, "rules": cmd_rules, "explain": cmd_explain, "demo": cmd_demo}
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed the usage error
+        return 2 if exc.code not in (0, None) else 0
+    if not args.command:
+        parser.print_help(out)
+        return 2
+    try:
+        return COMMANDS[args.command](args, out)
+    except UsageError as exc:
+        print(f"opscheck: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("opscheck: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # never a bare traceback for users; OPSCHECK_DEBUG=1 shows it
+        if os.environ.get("OPSCHECK_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"opscheck: internal error: {type(exc).__name__}: {exc} (set OPSCHECK_DEBUG=1 for details; "
+            "please report it)",
+            file=sys.stderr,
+        )
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,208 @@
+"""Rule discovery, selection and evaluation.
+
+Rules come from the entry-point group `opscheck.rules` (the built-in packs are
+registered there too) and from `--rules-dir` directories. A pack is a module or a
+package; every `Rule` object found in it (and in its submodules) is a rule, so adding
+a rule means adding a module, nothing else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+import sys
+import traceback
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from scanner.inventory import Inventory
+from scanner.model import Result, ScanError, Status
+from scanner.rule import Rule
+
+ENTRY_POINT_GROUP = "opscheck.rules"
+
+
+class RuleSelectionError(ValueError):
+    """A --rules/--skip-rules value names no known rule (a usage error)."""
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+
+    def by_id(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
+
+
+def _rules_in_module(module: ModuleType) -> list[Rule]:
+    return [v for v in vars(module).values() if isinstance(v, Rule)]
+
+
+def _rules_in_pack(obj: Any) -> list[Rule]:
+    if isinstance(obj, Rule):
+        return [obj]
+    if isinstance(obj, ModuleType):
+        found = _rules_in_module(obj)
+        if hasattr(obj, "__path__"):  # a package: walk its submodules
+            for info in pkgutil.walk_packages(obj.__path__, obj.__name__ + "."):
+                found.extend(_rules_in_module(importlib.import_module(info.name)))
+        return found
+    if isinstance(obj, Iterable):
+        return [r for r in obj if isinstance(r, Rule)]
+    raise TypeError(f"{obj!r} is not a rule, a module or a list of rules")
+
+
+def _add(ruleset: RuleSet, rules: Iterable[Rule], origin: str) -> None:
+    known = ruleset.by_id()
+    for r in rules:
+        if r.id in known and known[r.id] is not r:
+            ruleset.errors.append(
+                ScanError(
+                    kind="config",
+                    message=f"rule {r.id} from {origin} ignored: the id is already taken by "
+                    f"{known[r.id].module}",
+                )
+            )
+            continue
+        if r.id not in known:
+            ruleset.rules.append(r)
+            known[r.id] = r
+
+
+def discover(rules_dirs: Iterable[str | Path] = ()) -> RuleSet:
+    ruleset = RuleSet()
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        try:
+            _add(ruleset, _rules_in_pack(ep.load()), f"entry point {ep.name}")
+        except Exception as exc:  # a broken plugin must not stop the scan
+            ruleset.errors.append(
+                ScanError(kind="config", message=f"rule pack {ep.name} ({ep.value}) failed to load: {exc}")
+            )
+    for directory in rules_dirs:
+        _load_dir(ruleset, Path(directory))
+    ruleset.rules.sort(key=lambda r: r.id)
+    return ruleset
+
+
+def _load_dir(ruleset: RuleSet, directory: Path) -> None:
+    if not directory.is_dir():
+        ruleset.errors.append(
+            ScanError(
+                kind="config", message=f"--rules-dir {directory} is not a directory", path=str(directory)
+            )
+        )
+        return
+    for path in sorted(directory.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        module_name = f"opscheck_user_rules.{path.stem}"
+        try:
+            spec = importlib.util.spec_from_file_location(module_name, path)
+            if spec is None or spec.loader is None:
+                raise ImportError("not a Python module")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[module_name] = module
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            line = _error_line(exc, path)
+            ruleset.errors.append(
+                ScanError(
+                    kind="config",
+                    message=f"rule module {path} failed to load: {type(exc).__name__}: {exc}",
+                    path=str(path),
+                    line=line,
+                )
+            )
+            continue
+        _add(ruleset, _rules_in_module(module), str(path))
+
+
+def _error_line(exc: BaseException, path: Path) -> int | None:
+    if isinstance(exc, SyntaxError):
+        return exc.lineno
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == path]
+    return frames[-1].lineno if frames else None
+
+
+def select(rules: list[Rule], include: Iterable[str] = (), skip: Iterable[str] = ()) -> list[Rule]:
+    """Apply --rules / --skip-rules. Ids are case-insensitive; an unknown id is an error."""
+    ids = {r.id for r in rules}
+    include = [i.strip().upper() for i in include if i.strip()]
+    skip = [i.strip().upper() for i in skip if i.strip()]
+    unknown = sorted(set(include + skip) - ids)
+    if unknown:
+        raise RuleSelectionError(f"unknown rule id(s): {', '.join(unknown)} (see `opscheck rules`)")
+    chosen = [r for r in rules if (not include or r.id in include) and r.id not in skip]
+    return chosen
+
+
+def needs(rules: Iterable[Rule]) -> dict[str, frozenset[str]]:
+    """Union of what the selected rules read: resource type -> facets."""
+    merged: dict[str, set[str]] = {}
+    for r in rules:
+        for rtype, facets in r.meta.needs.items():
+            merged.setdefault(rtype, set()).update(facets)
+    return {k: frozenset(v) for k, v in merged.items()}
+
+
+def evaluate(
+    rules: Iterable[Rule],
+    inventory: Inventory,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[list[Result], list[ScanError]]:
+    """Run each rule; a rule that raises becomes an internal scan error, not a crash."""
+    results: list[Result] = []
+    errors: list[ScanError] = []
+    for r in rules:
+        try:
+            produced = r.evaluate(inventory, (params or {}).get(r.id))
+        except Exception as exc:
+            errors.append(
+                ScanError(
+                    kind="internal",
+                    message=f"rule {r.id} failed: {type(exc).__name__}: {exc}; its results are missing",
+                )
+            )
+            continue
+        for result in produced:
+            if not isinstance(result, Result) or result.rule_id != r.id:
+                errors.append(
+                    ScanError(kind="internal", message=f"rule {r.id} produced an invalid result: {result!r}")
+                )
+                continue
+            results.append(result)
+    return dedupe(results, errors), errors
+
+
+def dedupe(results: list[Result], errors: list[ScanError]) -> list[Result]:
+    """One result per fingerprint; two different verdicts on one identity is a rule bug."""
+    seen: dict[str, Result] = {}
+    for result in results:
+        fp = result.fingerprint
+        if fp in seen:
+            if seen[fp].status != result.status or seen[fp].message != result.message:
+                errors.append(
+                    ScanError(
+                        kind="internal",
+                        message=f"rule {result.rule_id} gave two verdicts on {result.resource.id}; "
+                        "kept the more severe",
+                    )
+                )
+                if _worse(result, seen[fp]):
+                    seen[fp] = result
+            continue
+        seen[fp] = result
+    return sorted(seen.values(), key=Result.sort_key)
+
+
+_STATUS_WEIGHT = {Status.FAIL: 2, Status.UNKNOWN: 1, Status.PASS: 0}
+
+
+def _worse(a: Result, b: Result) -> bool:
+    return (_STATUS_WEIGHT[a.status], a.severity.rank) > (_STATUS_WEIGHT[b.status], b.severity.rank)

@@ -1,0 +1,103 @@
+"""The inventory: the single meeting point of sources and rules.
+
+Resources indexed by type, by identity (ARN / address / logical id) and by name,
+the scopes the scan covered, and the gaps (what could not be listed and why).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from scanner.model import CollectionGap, Resource, Scope, Unknown
+
+
+@dataclass
+class Inventory:
+    scopes: list[Scope] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+    gaps: list[CollectionGap] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._by_type: dict[str, list[Resource]] = defaultdict(list)
+        self._by_id: dict[str, list[Resource]] = defaultdict(list)
+        self._by_name: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        for resource in self.resources:
+            self._index(resource)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def add(self, resource: Resource) -> None:
+        self.resources.append(resource)
+        self._index(resource)
+
+    def extend(self, resources: Iterable[Resource]) -> None:
+        for resource in resources:
+            self.add(resource)
+
+    def _index(self, resource: Resource) -> None:
+        self._by_type[resource.type].append(resource)
+        self._by_id[resource.id].append(resource)
+        self._by_name[(resource.type, resource.name)].append(resource)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def scope(self, scope_id: str) -> Scope | None:
+        return next((s for s in self.scopes if s.id == scope_id), None)
+
+    def of_type(self, resource_type: str, scope: Scope | str | None = None) -> list[Resource]:
+        """Resources of a type, in a stable order (by id), optionally within one scope."""
+        items = self._by_type.get(resource_type, [])
+        if scope is not None:
+            scope_id = scope if isinstance(scope, str) else scope.id
+            items = [r for r in items if r.scope == scope_id]
+        return sorted(items, key=lambda r: (r.id, r.scope))
+
+    def get(self, resource_id: str, scope: Scope | str | None = None) -> Resource | None:
+        items = self._by_id.get(resource_id, [])
+        if scope is not None:
+            scope_id = scope if isinstance(scope, str) else scope.id
+            items = [r for r in items if r.scope == scope_id]
+        return items[0] if items else None
+
+    def by_name(self, resource_type: str, name: str) -> list[Resource]:
+        return list(self._by_name.get((resource_type, name), []))
+
+    def resolve(
+        self, reference: str, resource_type: str | None = None, scope: Scope | str | None = None
+    ) -> Resource | Unknown:
+        """Resolve an identity (ARN, address, logical id) or a name to a resource.
+
+        A reference that leaves the scanned world resolves to Unknown, explicitly.
+        """
+        found = self.get(reference, scope)
+        if found is None and resource_type is not None:
+            candidates = self.by_name(resource_type, reference)
+            if scope is not None:
+                scope_id = scope if isinstance(scope, str) else scope.id
+                candidates = [r for r in candidates if r.scope == scope_id]
+            if len(candidates) == 1:
+                found = candidates[0]
+        if found is None or (resource_type is not None and found.type != resource_type):
+            return Unknown(f"{reference} is not among the scanned resources")
+        return found
+
+    def gaps_for(
+        self, resource_type: str, scope: Scope | str, region: str | None = None
+    ) -> list[CollectionGap]:
+        """Where `resource_type` could not be listed in this scope (and region, if given)."""
+        scope_id = scope if isinstance(scope, str) else scope.id
+        return [
+            g
+            for g in self.gaps
+            if g.resource_type == resource_type
+            and g.scope == scope_id
+            and (region is None or g.region in (None, region))
+        ]
+
+    def __iter__(self) -> Iterator[Resource]:
+        return iter(self.resources)
+
+    def __len__(self) -> int:
+        return len(self.resources)

@@ -1,0 +1,475 @@
+"""The CloudTrail selector matcher: which events does a trail record for a resource?
+
+One implementation for every rule (management coverage for CT001/CT004, data-event
+coverage for DE001-DE004), over selectors in CloudFormation/API shape:
+
+- classic `EventSelectors`: [{ReadWriteType, IncludeManagementEvents,
+  ExcludeManagementEventSources, DataResources: [{Type, Values}]}]
+- advanced `AdvancedEventSelectors`: [{Name, FieldSelectors: [{Field, Equals, StartsWith,
+  EndsWith, NotEquals, NotStartsWith, NotEndsWith}]}]
+
+Coverage is a `Level` per direction (read, write). Levels are ordered so that AND
+(conditions inside one selector) is `min` and OR (several selectors) is `max`:
+NONE < PARTIAL < UNKNOWN < FULL. UNKNOWN means "might be full": a value whose meaning
+is not documented. The selector `Name` never matters; only field conditions do.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.model import Unknown
+
+S3_OBJECT = "AWS::S3::Object"
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
+SAGEMAKER_ENDPOINT = "AWS::SageMaker::Endpoint"
+DYNAMODB_TABLE = "AWS::DynamoDB::Table"
+CLASSIC_DATA_TYPES = frozenset({S3_OBJECT, LAMBDA_FUNCTION, DYNAMODB_TABLE})
+
+MANAGEMENT_EXCLUDABLE_SOURCES = frozenset({"kms.amazonaws.com", "rdsdata.amazonaws.com"})
+
+POSITIVE_OPS = ("Equals", "StartsWith", "EndsWith")
+NEGATIVE_OPS = ("NotEquals", "NotStartsWith", "NotEndsWith")
+OPERATORS = POSITIVE_OPS + NEGATIVE_OPS
+
+
+class Level(enum.IntEnum):
+    NONE = 0
+    PARTIAL = 1
+    UNKNOWN = 2
+    FULL = 3
+
+
+class Direction(enum.StrEnum):
+    READ = "read"
+    WRITE = "write"
+
+
+BOTH = (Direction.READ, Direction.WRITE)
+
+
+@dataclass(frozen=True)
+class DirCoverage:
+    """Coverage in one direction, with the reasons behind it."""
+
+    level: Level = Level.NONE
+    notes: tuple[str, ...] = ()
+    # PARTIAL only because kms/rdsdata management sources are excluded (CT004 low).
+    exclusion_only: bool = False
+
+    def better(self, other: DirCoverage) -> DirCoverage:
+        """OR of two alternatives: the higher level; on a tie, the milder kind of gap."""
+        if other.level != self.level:
+            return other if other.level > self.level else self
+        # Equal levels: keep every reason (why nothing matched, or each partial selector).
+        notes = self.notes + tuple(n for n in other.notes if n not in self.notes)
+        if self.level == Level.NONE:
+            return DirCoverage(Level.NONE, notes)
+        return DirCoverage(self.level, notes, self.exclusion_only or other.exclusion_only)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    read: DirCoverage = field(default_factory=DirCoverage)
+    write: DirCoverage = field(default_factory=DirCoverage)
+
+    def get(self, direction: Direction) -> DirCoverage:
+        return self.read if direction == Direction.READ else self.write
+
+    def merge(self, other: Coverage) -> Coverage:
+        return Coverage(self.read.better(other.read), self.write.better(other.write))
+
+    @property
+    def level(self) -> Level:
+        """Both directions together."""
+        return min(self.read.level, self.write.level)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The resources a coverage question is about.
+
+    `prefix=True`: every ARN that starts with `arn` (all objects of a bucket, all
+    buckets, all functions); otherwise exactly the resource `arn`.
+    """
+
+    resource_type: str
+    arn: str
+    prefix: bool = False
+    case_insensitive: bool = False
+
+    def norm(self, value: str) -> str:
+        return value.lower() if self.case_insensitive else value
+
+
+def s3_bucket(bucket: str, partition: str = "aws") -> Target:
+    return Target(S3_OBJECT, f"arn:{partition}:s3:::{bucket}/", prefix=True)
+
+
+def all_s3_buckets(partition: str = "aws") -> Target:
+    return Target(S3_OBJECT, f"arn:{partition}:s3:::", prefix=True)
+
+
+def lambda_function(function_arn: str) -> Target:
+    return Target(LAMBDA_FUNCTION, function_arn)
+
+
+def all_lambda_functions(partition: str = "aws") -> Target:
+    return Target(LAMBDA_FUNCTION, f"arn:{partition}:lambda:", prefix=True)
+
+
+def sagemaker_endpoint(endpoint_arn: str) -> Target:
+    # SageMaker ARNs carry the lower-cased endpoint name; compare case-insensitively.
+    return Target(SAGEMAKER_ENDPOINT, endpoint_arn, case_insensitive=True)
+
+
+def all_sagemaker_endpoints(partition: str = "aws") -> Target:
+    return Target(SAGEMAKER_ENDPOINT, f"arn:{partition}:sagemaker:", prefix=True, case_insensitive=True)
+
+
+@dataclass(frozen=True)
+class TrailSelectors:
+    classic: tuple[Mapping[str, Any], ...] = ()
+    advanced: tuple[Mapping[str, Any], ...] = ()
+
+    @property
+    def is_default(self) -> bool:
+        """No selectors at all: CloudTrail's default, all management events, no data events."""
+        return not self.classic and not self.advanced
+
+    @classmethod
+    def from_properties(cls, props: Mapping[str, Any]) -> TrailSelectors | Unknown:
+        classic = props.get("EventSelectors")
+        advanced = props.get("AdvancedEventSelectors")
+        for value in (classic, advanced):
+            if isinstance(value, Unknown):
+                return value
+        if classic is not None and not isinstance(classic, list | tuple):
+            return Unknown(f"EventSelectors is not a list: {classic!r}")
+        if advanced is not None and not isinstance(advanced, list | tuple):
+            return Unknown(f"AdvancedEventSelectors is not a list: {advanced!r}")
+        return cls(tuple(classic or ()), tuple(advanced or ()))
+
+
+# -- condition matching --------------------------------------------------------------------
+
+
+def _values(field_selector: Mapping[str, Any], op: str) -> list[str] | None:
+    values = field_selector.get(op)
+    if values is None:
+        return None
+    if isinstance(values, str):
+        return [values]
+    return [str(v) for v in values]
+
+
+def _match(op: str, subject: str, value: str) -> bool:
+    base = op.removeprefix("Not")
+    if base == "Equals":
+        hit = subject == value
+    elif base == "StartsWith":
+        hit = subject.startswith(value)
+    else:
+        hit = subject.endswith(value)
+    return not hit if op.startswith("Not") else hit
+
+
+def _prefix_level(op: str, prefix: str, value: str) -> Level:
+    """How much of {prefix + anything} satisfies `op value`."""
+    if op == "StartsWith":
+        if prefix.startswith(value):
+            return Level.FULL
+        return Level.PARTIAL if value.startswith(prefix) else Level.NONE
+    if op == "Equals":
+        return Level.PARTIAL if value.startswith(prefix) else Level.NONE
+    if op == "EndsWith":
+        return Level.FULL if value == "" else Level.PARTIAL
+    if op == "NotStartsWith":
+        if prefix.startswith(value):
+            return Level.NONE
+        return Level.PARTIAL if value.startswith(prefix) else Level.FULL
+    if op == "NotEquals":
+        return Level.PARTIAL if value.startswith(prefix) else Level.FULL
+    # NotEndsWith
+    return Level.NONE if value == "" else Level.PARTIAL
+
+
+def arn_condition_level(target: Target, op: str, values: Sequence[str]) -> Level:
+    """Level of one `resources.ARN` operator (several values: OR if positive, AND if negative)."""
+    subject = target.norm(target.arn)
+    levels = []
+    for raw in values:
+        value = target.norm(raw)
+        if target.prefix:
+            levels.append(_prefix_level(op, subject, value))
+        else:
+            levels.append(Level.FULL if _match(op, subject, value) else Level.NONE)
+    if not levels:
+        return Level.UNKNOWN
+    return max(levels) if op in POSITIVE_OPS else min(levels)
+
+
+def _describe(field_selector: Mapping[str, Any]) -> str:
+    parts = []
+    for op in OPERATORS:
+        values = _values(field_selector, op)
+        if values is not None:
+            parts.append(f"{op} {', '.join(values)}")
+    return f"{field_selector.get('Field')} " + " and ".join(parts)
+
+
+def _selector_label(kind: str, index: int, selector: Mapping[str, Any]) -> str:
+    name = selector.get("Name")
+    label = f"{kind} selector #{index + 1}"
+    return f'{label} "{name}"' if name else label
+
+
+def _read_only_directions(field_selector: Mapping[str, Any]) -> tuple[Direction, ...] | None:
+    """Directions admitted by a readOnly condition; None when the condition is not understood."""
+    if any(_values(field_selector, op) is not None for op in OPERATORS if op != "Equals"):
+        return None
+    values = {v.lower() for v in _values(field_selector, "Equals") or []}
+    if not values or not values <= {"true", "false"}:
+        return None
+    dirs = []
+    if "true" in values:
+        dirs.append(Direction.READ)
+    if "false" in values:
+        dirs.append(Direction.WRITE)
+    return tuple(dirs)
+
+
+def _equals_contains(field_selector: Mapping[str, Any], wanted: str) -> bool | None:
+    """True/False for an Equals-only condition; None when other operators appear."""
+    if any(_values(field_selector, op) is not None for op in OPERATORS if op != "Equals"):
+        return None
+    return wanted in (_values(field_selector, "Equals") or [])
+
+
+# -- advanced selectors ---------------------------------------------------------------------
+
+
+@dataclass
+class _Eval:
+    level: Level
+    directions: tuple[Direction, ...]
+    notes: list[str]
+    exclusion_only: bool = False
+
+
+def _advanced_selector(
+    selector: Mapping[str, Any], label: str, category: str, target: Target | None
+) -> _Eval | None:
+    """Evaluate one advanced selector for `category` ("Data" or "Management").
+
+    Returns None when the selector is about another category or resource type.
+    """
+    fields = selector.get("FieldSelectors") or []
+    by_field: dict[str, list[Mapping[str, Any]]] = {}
+    for fs in fields:
+        by_field.setdefault(str(fs.get("Field", "")), []).append(fs)
+
+    cat = by_field.pop("eventCategory", [])
+    if not cat:
+        return None
+    if not all(_equals_contains(fs, category) for fs in cat):
+        return None
+
+    notes: list[str] = []
+    level = Level.FULL
+    exclusion_only = False
+
+    if category == "Data":
+        assert target is not None
+        types = by_field.pop("resources.type", [])
+        if not types or not all(_equals_contains(fs, target.resource_type) for fs in types):
+            return None
+    directions: tuple[Direction, ...] = BOTH
+    for fs in by_field.pop("readOnly", []):
+        dirs = _read_only_directions(fs)
+        if dirs is None:
+            notes.append(f"{label}: condition not understood: {_describe(fs)}")
+            level = min(level, Level.UNKNOWN)
+        else:
+            directions = tuple(d for d in directions if d in dirs)
+
+    if category == "Data":
+        for fs in by_field.pop("resources.ARN", []):
+            for op in OPERATORS:
+                values = _values(fs, op)
+                if values is None:
+                    continue
+                cond = arn_condition_level(target, op, values)  # type: ignore[arg-type]
+                if cond < Level.FULL:
+                    notes.append(f"{label}: resources.ARN {op} {', '.join(values)}")
+                level = min(level, cond)
+    else:
+        sources = by_field.pop("eventSource", [])
+        for fs in sources:
+            excluded = _values(fs, "NotEquals") or []
+            only_not_equals = all(_values(fs, op) is None for op in OPERATORS if op != "NotEquals")
+            if only_not_equals and set(excluded) <= MANAGEMENT_EXCLUDABLE_SOURCES:
+                notes.append(f"{label}: excludes {', '.join(sorted(excluded))}")
+                exclusion_only = level == Level.FULL or exclusion_only
+                level = min(level, Level.PARTIAL)
+            else:
+                notes.append(f"{label}: narrowed by {_describe(fs)}")
+                exclusion_only = False
+                level = min(level, Level.PARTIAL)
+    for _field, conds in sorted(by_field.items()):
+        for fs in conds:
+            notes.append(f"{label}: narrowed by {_describe(fs)}")
+        exclusion_only = False
+        level = min(level, Level.PARTIAL)
+    if not notes and level == Level.FULL:
+        notes.append(f"{label} records them")
+    return _Eval(level, directions, notes, exclusion_only)
+
+
+# -- classic selectors ----------------------------------------------------------------------
+
+_RW = {
+    "All": BOTH,
+    "ReadOnly": (Direction.READ,),
+    "WriteOnly": (Direction.WRITE,),
+}
+
+
+def _classic_directions(selector: Mapping[str, Any]) -> tuple[Direction, ...] | None:
+    return _RW.get(str(selector.get("ReadWriteType", "All")))
+
+
+def _classic_value_level(target: Target, value: str, partition: str) -> tuple[Level, str | None]:
+    """Level of one classic DataResources value for the target, with a note when not full."""
+    if target.resource_type == S3_OBJECT:
+        if value in (f"arn:{partition}:s3", f"arn:{partition}:s3:::"):
+            cond = f"arn:{partition}:s3:::"
+        elif not value.startswith(f"arn:{partition}:s3:::"):
+            return Level.NONE, None
+        elif "*" in value:
+            return Level.UNKNOWN, f"value {value} uses a wildcard, which CloudTrail does not document"
+        elif "/" not in value[len(f"arn:{partition}:s3:::") :]:
+            return Level.NONE, f"value {value} lacks the trailing '/' and is rejected by CloudTrail"
+        else:
+            cond = value
+        level = arn_condition_level(target, "StartsWith", [cond])
+        return level, (f"value {value} covers only part of it" if level == Level.PARTIAL else None)
+    if target.resource_type == LAMBDA_FUNCTION:
+        if value in (f"arn:{partition}:lambda", f"arn:{partition}:lambda:"):
+            return arn_condition_level(target, "StartsWith", [f"arn:{partition}:lambda:"]), None
+        # Function ARNs are exact: ...:function:helloworld does not cover helloworld2.
+        level = arn_condition_level(target, "Equals", [value])
+        return level, (f"value {value} covers only part of it" if level == Level.PARTIAL else None)
+    if target.resource_type == DYNAMODB_TABLE:
+        if value == f"arn:{partition}:dynamodb":
+            return Level.FULL, None
+        return arn_condition_level(target, "Equals", [value]), None
+    return Level.NONE, None  # other types need advanced selectors
+
+
+def _partition_of(target: Target) -> str:
+    return target.arn.split(":", 2)[1] if target.arn.startswith("arn:") else "aws"
+
+
+# -- public entry points --------------------------------------------------------------------
+
+
+def data_coverage(selectors: TrailSelectors, target: Target) -> Coverage:
+    """Which data events of `target` the trail records, per direction."""
+    result = Coverage()
+    partition = _partition_of(target)
+    for i, sel in enumerate(selectors.classic):
+        directions = _classic_directions(sel)
+        label = _selector_label("classic", i, sel)
+        if directions is None:
+            continue
+        best = DirCoverage()
+        for dr in sel.get("DataResources") or []:
+            if dr.get("Type") != target.resource_type:
+                continue
+            for value in dr.get("Values") or []:
+                level, note = _classic_value_level(target, str(value), partition)
+                notes = (f"{label}: {note}",) if note else (f"{label}: {value} records them",)
+                best = best.better(DirCoverage(level, notes))
+        if best.level > Level.NONE or best.notes:
+            result = result.merge(_directional(best, directions))
+    for i, sel in enumerate(selectors.advanced):
+        label = _selector_label("advanced", i, sel)
+        ev = _advanced_selector(sel, label, "Data", target)
+        if ev is None:
+            continue
+        result = result.merge(_directional(DirCoverage(ev.level, tuple(ev.notes)), ev.directions))
+    return result
+
+
+def management_coverage(selectors: TrailSelectors) -> Coverage:
+    """Which management events the trail records, per direction."""
+    if selectors.is_default:
+        note = ("no event selectors: CloudTrail's default records all management events",)
+        full = DirCoverage(Level.FULL, note)
+        return Coverage(full, full)
+    result = Coverage()
+    for i, sel in enumerate(selectors.classic):
+        label = _selector_label("classic", i, sel)
+        directions = _classic_directions(sel)
+        if directions is None or sel.get("IncludeManagementEvents", True) is False:
+            continue
+        excluded = sorted(sel.get("ExcludeManagementEventSources") or [])
+        if excluded:
+            cov = DirCoverage(Level.PARTIAL, (f"{label}: excludes {', '.join(excluded)}",), True)
+        else:
+            rw = sel.get("ReadWriteType", "All")
+            cov = DirCoverage(Level.FULL, (f"{label}: management events, ReadWriteType {rw}",))
+        result = result.merge(_directional(cov, directions))
+    for i, sel in enumerate(selectors.advanced):
+        label = _selector_label("advanced", i, sel)
+        ev = _advanced_selector(sel, label, "Management", None)
+        if ev is None:
+            continue
+        cov = DirCoverage(ev.level, tuple(ev.notes), ev.exclusion_only and ev.level == Level.PARTIAL)
+        result = result.merge(_directional(cov, ev.directions))
+    return result
+
+
+def _directional(cov: DirCoverage, directions: Iterable[Direction]) -> Coverage:
+    dirs = set(directions)
+    return Coverage(
+        cov if Direction.READ in dirs else DirCoverage(),
+        cov if Direction.WRITE in dirs else DirCoverage(),
+    )
+
+
+def data_types(selectors: TrailSelectors) -> list[str]:
+    """Resource types named by the trail's data selectors (for evidence and reports)."""
+    found: set[str] = set()
+    for sel in selectors.classic:
+        for dr in sel.get("DataResources") or []:
+            if dr.get("Type"):
+                found.add(str(dr["Type"]))
+    for sel in selectors.advanced:
+        fields = {fs.get("Field"): fs for fs in sel.get("FieldSelectors") or []}
+        if "Data" in (_values(fields.get("eventCategory", {}), "Equals") or []):
+            found.update(_values(fields.get("resources.type", {}), "Equals") or [])
+    return sorted(found)
+
+
+_BUCKET_NO_SLASH = re.compile(r"^arn:[a-z-]+:s3:::[^/*]+$")
+
+
+def invalid_classic_values(selectors: TrailSelectors) -> list[str]:
+    """Classic data-resource values CloudTrail rejects or ignores (DE005)."""
+    problems = []
+    for sel in selectors.classic:
+        for dr in sel.get("DataResources") or []:
+            rtype = dr.get("Type")
+            if rtype not in CLASSIC_DATA_TYPES:
+                problems.append(f"type {rtype} is not allowed in classic selectors")
+                continue
+            for value in dr.get("Values") or []:
+                if rtype == S3_OBJECT and _BUCKET_NO_SLASH.match(str(value)):
+                    problems.append(f"{value} lacks the trailing '/' after the bucket name")
+    return problems

@@ -1,0 +1,255 @@
+"""The canonical data model shared by sources, rules and reports.
+
+Resources use CloudFormation's vocabulary (type names and property names) whatever
+source produced them, so one rule evaluation serves live accounts and IaC alike.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe; used for ordering and --fail-on thresholds."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+
+class Status(enum.StrEnum):
+    FAIL = "fail"
+    PASS = "pass"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value that could not be read or resolved, with the reason.
+
+    Stored in place of a property value (access denied, a reference leaving the
+    scanned files, ...). Rules must turn it into an `unknown` result, never a pass.
+    """
+
+    reason: str
+
+    def __bool__(self) -> bool:  # an Unknown must never be mistaken for a truthy fact
+        raise TypeError(f"Unknown value used as a boolean: {self.reason}")
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a resource came from: an API call (live) or a file span (IaC)."""
+
+    source: str  # "aws" | "terraform" | "cloudformation"
+    api: str | None = None  # "cloudtrail:DescribeTrails"
+    path: str | None = None  # relative to the scan's working directory, with "/"
+    start_line: int | None = None
+    end_line: int | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    start_line: int
+    end_line: int
+
+
+@dataclass
+class Resource:
+    """One resource in the inventory.
+
+    `properties` holds CloudFormation-named properties (declared state; for live
+    resources, the state the API describes). `observed` holds facts that exist only
+    in a live account (delivery times, metrics, counts in service).
+    """
+
+    type: str
+    id: str
+    name: str
+    properties: dict[str, Any]
+    origin: Origin
+    scope: str  # the Scope.id this resource was collected in
+    observed: dict[str, Any] = field(default_factory=dict)
+    account_id: str | None = None
+    region: str | None = None
+    partition: str = "aws"
+    tags: dict[str, str] = field(default_factory=dict)
+    raw: Any = None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.properties.get(key, default)
+
+    def ref(self) -> ResourceRef:
+        return ResourceRef(
+            type=self.type,
+            id=self.id,
+            name=self.name,
+            account_id=self.account_id,
+            region=self.region,
+        )
+
+    def location(self) -> Location | None:
+        o = self.origin
+        if o.path is None or o.start_line is None:
+            return None
+        return Location(o.path, o.start_line, o.end_line or o.start_line)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A unit the scan covered: an AWS account (live) or a configuration (IaC)."""
+
+    kind: str  # "aws-account" | "configuration"
+    id: str  # account id, or the configuration's path
+    account_id: str | None = None
+    partition: str = "aws"
+    regions: tuple[str, ...] = ()
+    collected_at: str | None = None  # ISO-8601 UTC; "now" for rules that compare ages
+
+    @property
+    def is_live(self) -> bool:
+        return self.kind == "aws-account"
+
+
+@dataclass(frozen=True)
+class ScanError:
+    """Something that could not be scanned, said out loud (INTERFACE.md `scan.errors`)."""
+
+    kind: str  # "parse" | "api" | "config" | "internal"
+    message: str
+    path: str | None = None
+    line: int | None = None
+    account_id: str | None = None
+    region: str | None = None
+    service: str | None = None
+    operation: str | None = None
+    code: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "message": self.message}
+        for key in ("path", "line", "account_id", "region", "service", "operation", "code"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+    def sort_key(self) -> tuple[str, ...]:
+        return (
+            self.kind,
+            self.account_id or "",
+            self.region or "",
+            self.service or "",
+            self.operation or "",
+            self.path or "",
+            str(self.line or 0).zfill(9),
+            self.message,
+        )
+
+
+@dataclass(frozen=True)
+class CollectionGap:
+    """A resource type that could not be (fully) listed in an account/region."""
+
+    resource_type: str
+    scope: str
+    error: ScanError
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    type: str
+    id: str
+    name: str
+    account_id: str | None = None
+    region: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "id": self.id, "name": self.name}
+        if self.account_id is not None:
+            out["account_id"] = self.account_id
+        if self.region is not None:
+            out["region"] = self.region
+        return out
+
+
+@dataclass(frozen=True)
+class Suppression:
+    source: str  # "inline" | "config" | "baseline"
+    reason: str
+    expires: str | None = None
+    owner: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "reason": self.reason,
+            "expires": self.expires,
+            "owner": self.owner,
+        }
+
+
+@dataclass
+class Result:
+    rule_id: str
+    status: Status
+    severity: Severity
+    message: str
+    resource: ResourceRef
+    evidence: dict[str, Any] = field(default_factory=dict)
+    location: Location | None = None
+    # Distinguishes several results of one rule on one resource (e.g. one per
+    # EventBridge target); part of the fingerprint, not of the document.
+    discriminator: str | None = None
+    suppression: Suppression | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.rule_id, self.resource, self.discriminator)
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (
+            -self.severity.rank,
+            self.rule_id,
+            self.resource.id,
+            self.resource.account_id or "",
+            self.resource.region or "",
+            self.discriminator or "",
+            self.status.value,
+        )
+
+
+def fingerprint(rule_id: str, resource: ResourceRef, discriminator: str | None = None) -> str:
+    """Stable across runs and line moves: rule + resource identity + account/region."""
+    parts = [
+        "v1",
+        rule_id,
+        resource.type,
+        resource.id,
+        resource.account_id or "",
+        resource.region or "",
+        discriminator or "",
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]

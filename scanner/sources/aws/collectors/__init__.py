@@ -1,0 +1,21 @@
+"""The live collectors. Each declares the resource types it produces and the operations
+it calls; the read-only guard and the IAM policy are derived from these declarations."""
+
+from __future__ import annotations
+
+from scanner.sources.aws.collectors.base import Collector
+from scanner.sources.aws.collectors.cloudtrail import CloudTrailCollector
+from scanner.sources.aws.collectors.lambda_functions import LambdaFunctionCollector
+from scanner.sources.aws.collectors.s3 import S3BucketCollector
+from scanner.sources.aws.collectors.sagemaker import SageMakerEndpointCollector
+
+COLLECTORS: tuple[Collector, ...] = (
+    CloudTrailCollector(),
+    S3BucketCollector(),
+    LambdaFunctionCollector(),
+    SageMakerEndpointCollector(),
+)
+
+
+def collectors_for(resource_types: set[str] | frozenset[str]) -> list[Collector]:
+    return [c for c in COLLECTORS if set(c.resource_types) & set(resource_types)]

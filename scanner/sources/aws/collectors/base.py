@@ -1,0 +1,149 @@
+"""What every collector gets (a context to call AWS and to emit results) and declares."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from botocore import xform_name
+
+from scanner.model import CollectionGap, Origin, Resource, ScanError, Unknown
+from scanner.sources.aws.errors import ApiFailure, to_scan_error
+from scanner.sources.aws.guard import Operation, ReadOnlyViolation
+from scanner.sources.aws.runner import Task
+from scanner.sources.aws.session import AccountSession
+
+
+@dataclass
+class Sink:
+    """Thread-safe collection of what the collectors found."""
+
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+    gaps: list[CollectionGap] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, resource: Resource) -> None:
+        with self._lock:
+            self.resources.append(resource)
+
+    def error(self, error: ScanError) -> None:
+        with self._lock:
+            self.errors.append(error)
+
+    def gap(self, gap: CollectionGap) -> None:
+        with self._lock:
+            self.gaps.append(gap)
+            self.errors.append(gap.error)
+
+
+class CollectContext:
+    """A collector's window on one account: calls (counted, guarded) and a sink."""
+
+    def __init__(
+        self,
+        session: AccountSession,
+        sink: Sink,
+        regions: list[str],
+        needs: Mapping[str, frozenset[str]],
+    ) -> None:
+        self.session = session
+        self.sink = sink
+        self.regions = regions
+        self.needs = needs
+        self.account_id = session.account_id
+        self.partition = session.partition
+        self.scope_id = session.account_id
+
+    def wants(self, resource_type: str, facet: str | None = None) -> bool:
+        if resource_type not in self.needs:
+            return False
+        return facet is None or facet in self.needs[resource_type]
+
+    def call(
+        self, service: str, region: str, operation: str, subject: str | None = None, **params: Any
+    ) -> dict[str, Any]:
+        """One API call; failures raise ApiFailure carrying a ready scan error."""
+        client = self.session.client(service, region)
+        method = getattr(client, xform_name(operation))
+        try:
+            return method(**params)
+        except ReadOnlyViolation:
+            raise
+        except Exception as exc:
+            raise to_scan_error(
+                exc,
+                service=service,
+                operation=operation,
+                region=region,
+                account_id=self.account_id,
+                subject=subject,
+            ) from exc
+
+    def paginate(
+        self, service: str, region: str, operation: str, result_key: str, **params: Any
+    ) -> list[Any]:
+        """All pages of a list call, through botocore's paginator where one exists."""
+        client = self.session.client(service, region)
+        name = xform_name(operation)
+        items: list[Any] = []
+        try:
+            if client.can_paginate(name):
+                for page in client.get_paginator(name).paginate(**params):
+                    items.extend(page.get(result_key) or [])
+            else:
+                items.extend(getattr(client, name)(**params).get(result_key) or [])
+        except ReadOnlyViolation:
+            raise
+        except Exception as exc:
+            raise to_scan_error(
+                exc, service=service, operation=operation, region=region, account_id=self.account_id
+            ) from exc
+        return items
+
+    def emit(self, resource: Resource) -> None:
+        self.sink.add(resource)
+
+    def gap(self, resource_type: str, region: str | None, failure: ApiFailure) -> None:
+        self.sink.gap(CollectionGap(resource_type, self.scope_id, failure.error, region))
+
+    def error(self, failure: ApiFailure) -> Unknown:
+        """Record a failed read and return the Unknown to store in its place."""
+        self.sink.error(failure.error)
+        return Unknown(failure.error.message)
+
+    def origin(self, service: str, operation: str) -> Origin:
+        return Origin(source="aws", api=f"{service}:{operation}")
+
+    def resource(self, **kwargs: Any) -> Resource:
+        kwargs.setdefault("scope", self.scope_id)
+        kwargs.setdefault("account_id", self.account_id)
+        kwargs.setdefault("partition", self.partition)
+        return Resource(**kwargs)
+
+
+class Collector:
+    """Declares what it produces and which operations it calls; yields its first tasks."""
+
+    name: ClassVar[str]
+    resource_types: ClassVar[tuple[str, ...]]
+    operations: ClassVar[tuple[Operation, ...]]
+
+    def tasks(self, ctx: CollectContext) -> Iterable[Task]:
+        raise NotImplementedError
+
+
+def jsonable(value: Any) -> Any:
+    """API responses with datetimes turned into ISO-8601 strings (UTC)."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, Mapping):
+        return {k: jsonable(v) for k, v in value.items() if k != "ResponseMetadata"}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value

@@ -1,0 +1,65 @@
+"""SageMaker endpoints, with their data-capture state when a rule needs it."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from scanner.model import Resource
+from scanner.sources.aws.collectors.base import CollectContext, jsonable
+from scanner.sources.aws.collectors.listing import ListCollector, Listing
+from scanner.sources.aws.errors import ApiFailure
+from scanner.sources.aws.guard import Operation
+from scanner.sources.aws.runner import Task
+
+ENDPOINT = "AWS::SageMaker::Endpoint"
+
+
+class SageMakerEndpointCollector(ListCollector):
+    name = "sagemaker"
+    extra_operations = (Operation("sagemaker", "DescribeEndpoint"),)
+    listing = Listing(
+        resource_type=ENDPOINT,
+        service="sagemaker",
+        operation="ListEndpoints",
+        result_key="Endpoints",
+        arn_field="EndpointArn",
+        name_field="EndpointName",
+        properties={"EndpointName": "EndpointName"},
+        observed=("EndpointStatus", "CreationTime"),
+    )
+
+    def detail(
+        self, ctx: CollectContext, resource: Resource, item: dict[str, Any], region: str
+    ) -> list[Task]:
+        # ListEndpoints has no data-capture state; DescribeEndpoint is the one call that does
+        # (no need for DescribeEndpointConfig).
+        if not ctx.wants(ENDPOINT, "data_capture"):
+            return []
+        return [
+            Task(
+                f"sagemaker:DescribeEndpoint {resource.name}", partial(self._describe, ctx, resource, region)
+            )
+        ]
+
+    def _describe(self, ctx: CollectContext, resource: Resource, region: str) -> None:
+        try:
+            got = ctx.call(
+                "sagemaker", region, "DescribeEndpoint", subject=resource.id, EndpointName=resource.name
+            )
+        except ApiFailure as failure:
+            resource.properties["DataCaptureConfig"] = ctx.error(failure)
+            ctx.emit(resource)
+            return
+        if got.get("EndpointConfigName"):
+            resource.properties["EndpointConfigName"] = got["EndpointConfigName"]
+        capture = got.get("DataCaptureConfig")
+        # CloudFormation keeps EnableCapture on the endpoint configuration; the endpoint
+        # reports the configuration in force, so the same property name serves both.
+        resource.properties["DataCaptureConfig"] = {
+            "EnableCapture": bool(capture and capture.get("EnableCapture"))
+        }
+        resource.observed["DataCaptureConfig"] = jsonable(capture) if capture else None
+        resource.observed["ProductionVariants"] = jsonable(got.get("ProductionVariants") or [])
+        resource.raw = jsonable(got)
+        ctx.emit(resource)

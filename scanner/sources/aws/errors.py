@@ -1,0 +1,129 @@
+"""Turning AWS failures into scan errors that say what could not be read and why."""
+
+from __future__ import annotations
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
+
+from scanner.model import ScanError
+
+ACCESS_DENIED = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnauthorizedException",
+        "AuthorizationError",
+        "AuthorizationErrorException",
+        "Forbidden",
+    }
+)
+REGION_UNAVAILABLE = frozenset(
+    {
+        "OptInRequired",
+        "UnrecognizedClientException",
+        "AuthFailure",
+        "InvalidClientTokenId",
+        "UnsupportedOperation",
+    }
+)
+THROTTLED = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "SlowDown",
+        "ProvisionedThroughputExceededException",
+        "PriorRequestNotComplete",
+    }
+)
+NOT_FOUND_SUFFIXES = ("NotFoundException", "NotFound", "NoSuchEntity")
+
+
+class ApiFailure(Exception):
+    """An AWS call failed; carries the scan error that describes it."""
+
+    def __init__(self, error: ScanError, code: str | None) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.code = code
+
+    @property
+    def not_found(self) -> bool:
+        return bool(self.code) and self.code.endswith(NOT_FOUND_SUFFIXES)  # type: ignore[union-attr]
+
+
+def error_code(exc: BaseException) -> str | None:
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code") or "") or None
+    return None
+
+
+def classify(code: str | None, exc: BaseException) -> str:
+    """A short category used in messages."""
+    if code in ACCESS_DENIED:
+        return "access denied"
+    if code in REGION_UNAVAILABLE:
+        return "region not enabled or service unavailable for this account"
+    if code in THROTTLED:
+        return "throttled beyond the retry budget"
+    if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
+        return "timed out"
+    if isinstance(exc, EndpointConnectionError | ConnectionClosedError):
+        return "could not connect"
+    if isinstance(exc, NoCredentialsError):
+        return "no credentials"
+    return "failed"
+
+
+def to_scan_error(
+    exc: BaseException,
+    *,
+    service: str,
+    operation: str,
+    region: str | None,
+    account_id: str | None,
+    subject: str | None = None,
+) -> ApiFailure:
+    code = error_code(exc)
+    if code is None and isinstance(exc, BotoCoreError):
+        code = type(exc).__name__
+    category = classify(code, exc)
+    detail = _detail(exc)
+    what = f" for {subject}" if subject else ""
+    where = f" in {region}" if region else ""
+    message = f"{service}:{operation}{what}{where} {category}"
+    if code and code not in message:
+        message += f" ({code})"
+    if detail:
+        message += f": {detail}"
+    error = ScanError(
+        kind="api",
+        message=message,
+        account_id=account_id,
+        region=region,
+        service=service,
+        operation=operation,
+        code=code,
+    )
+    return ApiFailure(error, code)
+
+
+def _detail(exc: BaseException) -> str:
+    if isinstance(exc, ClientError):
+        text = str(exc.response.get("Error", {}).get("Message") or "")
+    else:
+        text = str(exc)
+    text = " ".join(text.split())
+    return text[:300]

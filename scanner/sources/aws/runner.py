@@ -1,0 +1,44 @@
+"""A bounded thread pool over collection tasks, where a task may schedule follow-ups.
+
+Collectors fan out (regions, then per-resource reads in the resource's home region);
+the pool never holds more than `max_workers` calls in flight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Task:
+    label: str  # for error messages: "cloudtrail DescribeTrails us-east-1"
+    fn: Callable[[], Iterable[Task] | None]
+
+
+def run_tasks(
+    tasks: Iterable[Task],
+    max_workers: int,
+    on_crash: Callable[[Task, BaseException], None],
+) -> None:
+    """Run tasks and their follow-ups to completion. A crashing task is reported via
+    `on_crash` and the others carry on."""
+    with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="opscheck") as pool:
+        pending: dict[Future, Task] = {}
+
+        def submit(task: Task) -> None:
+            pending[pool.submit(task.fn)] = task
+
+        for task in tasks:
+            submit(task)
+        while pending:
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for future in done:
+                task = pending.pop(future)
+                exc = future.exception()
+                if exc is not None:
+                    on_crash(task, exc)
+                    continue
+                for follow_up in future.result() or ():
+                    submit(follow_up)

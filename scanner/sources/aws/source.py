@@ -1,0 +1,123 @@
+"""The live AWS source: one account, every selected collector over every region."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from scanner.inventory import Inventory
+from scanner.lib.arn import partition_of_region
+from scanner.model import ScanError, Scope
+from scanner.sources.aws.collectors import collectors_for
+from scanner.sources.aws.collectors.base import CollectContext, Sink
+from scanner.sources.aws.errors import ApiFailure, to_scan_error
+from scanner.sources.aws.guard import CallGuard, Operation, ReadOnlyViolation
+from scanner.sources.aws.runner import Task, run_tasks
+from scanner.sources.aws.session import SESSION_OPERATIONS, AccountSession, AwsOptions
+
+REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+DESCRIBE_REGIONS = Operation("ec2", "DescribeRegions", "ec2:DescribeRegions")
+ENABLED = ("opt-in-not-required", "opted-in")
+
+
+class SourceUnavailable(Exception):
+    """Nothing can be scanned (no credentials, role cannot be assumed): exit code 2."""
+
+    def __init__(self, error: ScanError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+@dataclass
+class LiveCollection:
+    inventory: Inventory
+    errors: list[ScanError]
+    api_calls: dict[str, int]
+    refused: dict[str, int] = field(default_factory=dict)
+    caller_arn: str | None = None
+
+    @property
+    def total_calls(self) -> int:
+        return sum(self.api_calls.values())
+
+
+def invalid_regions(regions: list[str]) -> list[str]:
+    return [r for r in regions if not REGION_NAME.match(r)]
+
+
+def required_operations(needs: Mapping[str, frozenset[str]]) -> list[Operation]:
+    """Every operation a scan with these needs may call (the read-only allow-list)."""
+    ops = [*SESSION_OPERATIONS, DESCRIBE_REGIONS]
+    for collector in collectors_for(set(needs)):
+        ops.extend(collector.operations)
+    return ops
+
+
+def collect_account(options: AwsOptions, needs: Mapping[str, frozenset[str]]) -> LiveCollection:
+    guard = CallGuard(required_operations(needs))
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    try:
+        session = AccountSession(options, guard)
+    except ApiFailure as failure:
+        raise SourceUnavailable(failure.error) from failure
+
+    sink = Sink()
+    regions = sorted(set(options.regions)) or _enabled_regions(session, sink)
+    ctx = CollectContext(session, sink, regions, needs)
+    tasks: list[Task] = []
+    for collector in collectors_for(set(needs)):
+        tasks.extend(collector.tasks(ctx))
+
+    def crashed(task: Task, exc: BaseException) -> None:
+        sink.error(
+            ScanError(
+                kind="internal",
+                message=f"{task.label} stopped: {type(exc).__name__}: {exc}",
+                account_id=session.account_id,
+            )
+        )
+
+    run_tasks(tasks, options.max_workers, crashed)
+
+    scope = Scope(
+        kind="aws-account",
+        id=session.account_id,
+        account_id=session.account_id,
+        partition=session.partition,
+        regions=tuple(regions),
+        collected_at=started.isoformat().replace("+00:00", "Z"),
+    )
+    inventory = Inventory(scopes=[scope], gaps=list(sink.gaps))
+    inventory.extend(sorted(sink.resources, key=lambda r: (r.type, r.id)))
+    return LiveCollection(
+        inventory=inventory,
+        errors=sorted(sink.errors, key=ScanError.sort_key),
+        api_calls=guard.snapshot(),
+        refused=dict(guard.refused),
+        caller_arn=session.caller_arn,
+    )
+
+
+def _enabled_regions(session: AccountSession, sink: Sink) -> list[str]:
+    region = session.default_region
+    try:
+        got = session.client("ec2", region).describe_regions()
+    except ReadOnlyViolation:
+        raise
+    except Exception as exc:
+        failure = to_scan_error(
+            exc, service="ec2", operation="DescribeRegions", region=region, account_id=session.account_id
+        )
+        note = f"; scanning only {region} (pass --region to choose the regions)"
+        sink.error(replace(failure.error, message=failure.error.message + note))
+        return [region]
+    # Emulators may list every partition's regions; an account lives in one partition.
+    regions = [
+        r["RegionName"]
+        for r in got.get("Regions", [])
+        if r.get("OptInStatus", ENABLED[0]) in ENABLED
+        and partition_of_region(r["RegionName"]) == session.partition
+    ]
+    return sorted(regions) or [region]
