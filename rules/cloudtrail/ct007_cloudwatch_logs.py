@@ -75,7 +75,7 @@ def ct007(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             return ctx.fail(v.resource, f"{label(v)} fails to deliver to CloudWatch Logs: {error}.", evidence)
         age = _age(last, scope.collected_at)
         if age is not None and age > max_age:
-            hours = int(age.total_seconds() // 3600)
+            hours = round(age.total_seconds() / 3600)
             return ctx.fail(
                 v.resource, f"{label(v)} last delivered to CloudWatch Logs {hours} hours ago.", evidence
             )
