@@ -339,8 +339,30 @@ _RW = {
 }
 
 
-def _classic_directions(selector: Mapping[str, Any]) -> tuple[Direction, ...] | None:
-    return _RW.get(str(selector.get("ReadWriteType", "All")))
+def _classic_directions(selector: Mapping[str, Any]) -> tuple[tuple[Direction, ...], Level]:
+    """Directions of a classic selector and the most its coverage can be: an unrecognised
+    ReadWriteType could mean anything, so it caps coverage at UNKNOWN (never a guess)."""
+    value = selector.get("ReadWriteType", "All")
+    if value in _RW:
+        return _RW[str(value)], Level.FULL
+    return BOTH, Level.UNKNOWN
+
+
+def _flag(value: Any, default: bool) -> bool | None:
+    """A boolean property as the API, Terraform or CloudFormation may spell it; None if unclear."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def _cap(cov: DirCoverage, cap: Level, note: str) -> DirCoverage:
+    if cov.level <= cap:
+        return cov
+    return DirCoverage(cap, (*cov.notes, note), cov.exclusion_only)
 
 
 def _classic_value_level(target: Target, value: str, partition: str) -> tuple[Level, str | None]:
@@ -383,10 +405,8 @@ def data_coverage(selectors: TrailSelectors, target: Target) -> Coverage:
     result = Coverage()
     partition = _partition_of(target)
     for i, sel in enumerate(selectors.classic):
-        directions = _classic_directions(sel)
+        directions, cap = _classic_directions(sel)
         label = _selector_label("classic", i, sel)
-        if directions is None:
-            continue
         best = DirCoverage()
         for dr in sel.get("DataResources") or []:
             if dr.get("Type") != target.resource_type:
@@ -396,6 +416,7 @@ def data_coverage(selectors: TrailSelectors, target: Target) -> Coverage:
                 notes = (f"{label}: {note}",) if note else (f"{label}: {value} records them",)
                 best = best.better(DirCoverage(level, notes))
         if best.level > Level.NONE or best.notes:
+            best = _cap(best, cap, f"{label}: ReadWriteType {sel.get('ReadWriteType')!r} is not understood")
             result = result.merge(_directional(best, directions))
     for i, sel in enumerate(selectors.advanced):
         label = _selector_label("advanced", i, sel)
@@ -415,8 +436,9 @@ def management_coverage(selectors: TrailSelectors) -> Coverage:
     result = Coverage()
     for i, sel in enumerate(selectors.classic):
         label = _selector_label("classic", i, sel)
-        directions = _classic_directions(sel)
-        if directions is None or sel.get("IncludeManagementEvents", True) is False:
+        directions, cap = _classic_directions(sel)
+        include = _flag(sel.get("IncludeManagementEvents"), default=True)
+        if include is False:
             continue
         excluded = sorted(sel.get("ExcludeManagementEventSources") or [])
         if excluded:
@@ -424,6 +446,9 @@ def management_coverage(selectors: TrailSelectors) -> Coverage:
         else:
             rw = sel.get("ReadWriteType", "All")
             cov = DirCoverage(Level.FULL, (f"{label}: management events, ReadWriteType {rw}",))
+        if include is None:
+            cap = min(cap, Level.UNKNOWN)
+        cov = _cap(cov, cap, f"{label}: ReadWriteType or IncludeManagementEvents is not understood")
         result = result.merge(_directional(cov, directions))
     for i, sel in enumerate(selectors.advanced):
         label = _selector_label("advanced", i, sel)

@@ -1030,3 +1030,30 @@ def test_data_types_lists_both_kinds_together() -> None:
         advanced=[adv_data(LAMBDA)],
     )
     assert sorted(data_types(selectors)) == [DYNAMODB, LAMBDA]
+
+
+# -- added after review: values the matcher cannot interpret are UNKNOWN, never a guess ------
+
+
+def test_unrecognised_read_write_type_is_unknown_not_silently_none():
+    sel = TrailSelectors(
+        classic=(
+            {
+                "ReadWriteType": "Sometimes",
+                "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}],
+            },
+        )
+    )
+    cov = data_coverage(sel, s3_bucket("b"))
+    assert (cov.read.level, cov.write.level) == (Level.UNKNOWN, Level.UNKNOWN)
+    mgmt = management_coverage(sel)
+    assert (mgmt.read.level, mgmt.write.level) == (Level.UNKNOWN, Level.UNKNOWN)
+
+
+@pytest.mark.parametrize(
+    ("flag", "level"),
+    [("false", Level.NONE), ("False", Level.NONE), ("true", Level.FULL), ("maybe", Level.UNKNOWN)],
+)
+def test_include_management_events_spelled_as_string(flag, level):
+    cov = management_coverage(TrailSelectors(classic=({"IncludeManagementEvents": flag},)))
+    assert cov.read.level == level and cov.write.level == level
