@@ -1,6 +1,6 @@
 """The read-only guard and the API call counter.
 
-Every API call passes through a botocore `before-call` hook before anything is sent.
+Every API call passes through a botocore hook before anything is built or sent.
 The hook refuses any operation that is not on the allow-list (the operations the
 collectors declare) or whose name is not a read, and counts the rest per operation.
 A refused call is a bug in opscheck, never something a scan should ever do.
@@ -68,8 +68,8 @@ class CallGuard:
         with self._lock:
             self.allowed = self.allowed | {(op.service, op.name) for op in ops}
 
-    def before_call(self, model: Any, **_: Any) -> None:
-        """botocore `before-call` handler: refuse, or count and let through."""
+    def check(self, model: Any, **_: Any) -> None:
+        """botocore handler: refuse, or count and let through."""
         service = model.service_model.service_name
         name = model.name
         key = f"{service}:{name}"
@@ -83,8 +83,12 @@ class CallGuard:
             self.calls[key] += 1
 
     def install(self, events: Any) -> None:
-        """Register on a boto3/botocore event system (before clients are created)."""
-        events.register("before-call", self.before_call, unique_id="opscheck-read-only-guard")
+        """Register on a boto3/botocore event system, before clients are created.
+
+        `before-parameter-build` is emitted once per API call, before `before-call`, whose
+        handlers may answer a call without sending it; the guard sees every call first.
+        """
+        events.register_first("before-parameter-build", self.check, unique_id="opscheck-read-only-guard")
 
     @property
     def total(self) -> int:

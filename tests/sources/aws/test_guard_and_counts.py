@@ -1,0 +1,92 @@
+"""The read-only guard refuses anything but declared reads; every call is counted."""
+
+import pytest
+from testkit import live_scan, trail, trail_arn
+
+from scanner.sources.aws.collectors import COLLECTORS
+from scanner.sources.aws.guard import CallGuard, Operation, ReadOnlyViolation, is_read_only
+from scanner.sources.aws.session import AccountSession, AwsOptions
+from scanner.sources.aws.source import required_operations
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "expected"),
+    [
+        ("cloudtrail", "DescribeTrails", True),
+        ("cloudtrail", "GetEventSelectors", True),
+        ("lambda", "ListFunctions", True),
+        ("sts", "AssumeRole", True),
+        ("cloudtrail", "StopLogging", False),
+        ("cloudtrail", "PutEventSelectors", False),
+        ("s3", "DeleteBucket", False),
+        ("sts", "GetSessionToken", False),
+        ("sts", "GetFederationToken", False),
+        ("iam", "CreateRole", False),
+    ],
+)
+def test_read_only_by_name(service, operation, expected):
+    assert is_read_only(service, operation) is expected
+
+
+def test_every_declared_collector_operation_is_a_read():
+    for collector in COLLECTORS:
+        assert collector.operations, collector.name
+        for op in collector.operations:
+            assert is_read_only(op.service, op.name), op.key
+
+
+def test_declaring_a_write_is_refused():
+    with pytest.raises(ReadOnlyViolation):
+        CallGuard([Operation("cloudtrail", "StopLogging")])
+
+
+def test_undeclared_write_is_refused_before_it_is_sent(aws):
+    trail(aws, "main")
+    guard = CallGuard(required_operations({"AWS::CloudTrail::Trail": frozenset({"status"})}))
+    session = AccountSession(AwsOptions(session=aws), guard)
+    client = session.client("cloudtrail", "us-east-1")
+    with pytest.raises(ReadOnlyViolation, match="cloudtrail:StopLogging"):
+        client.stop_logging(Name="main")
+    assert guard.refused == {"cloudtrail:StopLogging": 1}
+    assert "cloudtrail:StopLogging" not in guard.calls
+    # The emulator never saw the call: the trail is still logging.
+    assert aws.client("cloudtrail", region_name="us-east-1").get_trail_status(Name="main")["IsLogging"]
+
+
+def test_undeclared_read_of_another_service_is_refused(aws):
+    guard = CallGuard(required_operations({"AWS::CloudTrail::Trail": frozenset()}))
+    session = AccountSession(AwsOptions(session=aws), guard)
+    with pytest.raises(ReadOnlyViolation, match="lambda:ListFunctions"):
+        session.client("lambda", "us-east-1").list_functions()
+
+
+def test_a_scan_of_only_trail_rules_never_lists_other_services(aws):
+    trail(aws, "main")
+    outcome = live_scan(aws, "CT002")
+    assert set(outcome.api_calls) == {"sts:GetCallerIdentity", "cloudtrail:DescribeTrails"}
+
+
+def test_calls_are_counted_per_operation(aws):
+    trail(aws, "main", insights=["ApiCallRateInsight"])
+    trail(aws, "regional", multi_region=False, region="eu-west-1")
+    outcome = live_scan(aws, regions=["us-east-1", "eu-west-1", "us-west-2"])
+    assert outcome.api_calls == {
+        "sts:GetCallerIdentity": 1,
+        "cloudtrail:DescribeTrails": 3,  # one per region
+        "cloudtrail:GetTrailStatus": 2,  # one per unique trail, in its home region
+        "cloudtrail:GetEventSelectors": 2,
+        "cloudtrail:GetInsightSelectors": 1,  # only the multi-region logging trail counts
+        "s3:ListBuckets": 1,  # global
+        "lambda:ListFunctions": 3,
+        "sagemaker:ListEndpoints": 3,
+    }
+    assert trail_arn("regional", "eu-west-1") in {r.resource.id for r in outcome.results}
+
+
+def test_enabled_regions_come_from_describe_regions_in_the_account_partition(aws):
+    outcome = live_scan(aws, "CT002", regions=[])
+    regions = outcome.targets[0]["regions"]
+    assert outcome.api_calls["ec2:DescribeRegions"] == 1
+    assert "us-east-1" in regions and "eu-west-1" in regions
+    assert not [r for r in regions if r.startswith(("cn-", "us-gov-"))]
+    assert outcome.api_calls["cloudtrail:DescribeTrails"] == len(regions)
