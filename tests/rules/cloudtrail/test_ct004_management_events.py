@@ -1,4 +1,5 @@
 import pytest
+
 from testkit import inject_error, live_scan, management_selector, one, trail
 
 

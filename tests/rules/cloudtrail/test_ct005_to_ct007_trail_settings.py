@@ -70,3 +70,13 @@ def test_recent_cloudwatch_delivery_passes(aws):
         aws, "GetTrailStatus", _status(LatestCloudWatchLogsDeliveryTime=recent), match=body_contains(arn)
     )
     assert one(live_scan(aws, "CT007"), "CT007", arn).status == "pass"
+
+
+def test_unlisted_region_makes_every_per_trail_setting_unknown(aws):
+    from testkit import inject_error, results
+
+    inject_error(aws, "DescribeTrails", "AccessDeniedException")
+    outcome = live_scan(aws, "CT005", "CT006", "CT007", regions=["eu-west-1"])
+    for rule_id in ("CT005", "CT006", "CT007"):
+        (result,) = results(outcome, rule_id)
+        assert (result.status, result.resource.region) == ("unknown", "eu-west-1"), rule_id

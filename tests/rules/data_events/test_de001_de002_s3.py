@@ -1,6 +1,7 @@
 """DE001/DE002 on the emulator: classic and advanced S3 selectors, read/write, partial coverage."""
 
 import pytest
+
 from testkit import (
     ACCOUNT,
     bucket,

@@ -49,3 +49,20 @@ def test_unreadable_endpoint_detail_still_judged_on_coverage(aws):
     inject_error(aws, "DescribeEndpoint", "AccessDeniedException", match=body_contains("churn"))
     outcome = live_scan(aws, "DE004")
     assert one(outcome, "DE004", arn).status == "pass"  # coverage alone decides a pass
+
+
+def test_unreadable_trail_selectors_are_unknown(aws):
+    arn = endpoint(aws, "churn")
+    trail(aws, "main")
+    inject_error(aws, "GetEventSelectors", "AccessDeniedException")
+    result = one(live_scan(aws, "DE004"), "DE004", arn)
+    assert result.status == "unknown"
+    assert "AccessDeniedException" in result.message
+
+
+def test_endpoints_unlistable_is_unknown(aws):
+    trail(aws, "main")
+    inject_error(aws, "ListEndpoints", "AccessDeniedException")
+    outcome = live_scan(aws, "DE004", regions=["us-east-1"])
+    (result,) = outcome.results
+    assert result.status == "unknown" and result.resource.region == "us-east-1"

@@ -1,12 +1,12 @@
 """The read-only guard refuses anything but declared reads; every call is counted."""
 
 import pytest
-from testkit import live_scan, trail, trail_arn
 
 from scanner.sources.aws.collectors import COLLECTORS
 from scanner.sources.aws.guard import CallGuard, Operation, ReadOnlyViolation, is_read_only
 from scanner.sources.aws.session import AccountSession, AwsOptions
 from scanner.sources.aws.source import required_operations
+from testkit import live_scan, trail, trail_arn
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,10 @@
 import json
 
 import boto3
-from testkit import live_scan, rules, trail
 
 from scanner.scan import exit_code, scan_aws
 from scanner.sources.aws.session import AwsOptions
+from testkit import live_scan, rules, trail
 
 
 def test_assume_role_scans_the_target_account(aws):
