@@ -8,6 +8,7 @@ a rule means adding a module, nothing else.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import pkgutil
@@ -21,7 +22,7 @@ from types import ModuleType
 from typing import Any
 
 from scanner.inventory import Inventory
-from scanner.model import Result, ScanError, Status
+from scanner.model import Result, ScanError, Severity, Status
 from scanner.rule import Rule
 
 ENTRY_POINT_GROUP = "opscheck.rules"
@@ -44,21 +45,37 @@ def _rules_in_module(module: ModuleType) -> list[Rule]:
     return [v for v in vars(module).values() if isinstance(v, Rule)]
 
 
-def _rules_in_pack(obj: Any) -> list[Rule]:
+def _rules_in_pack(obj: Any, errors: list[ScanError], pack: str) -> list[Rule]:
+    """Rules of a pack; a submodule that fails to import costs only its own rules."""
     if isinstance(obj, Rule):
         return [obj]
     if isinstance(obj, ModuleType):
         found = _rules_in_module(obj)
         if hasattr(obj, "__path__"):  # a package: walk its submodules
-            for info in pkgutil.walk_packages(obj.__path__, obj.__name__ + "."):
-                found.extend(_rules_in_module(importlib.import_module(info.name)))
+
+            def failed(name: str) -> None:
+                errors.append(ScanError(kind="config", message=f"rule pack {pack}: {name} failed to load"))
+
+            for info in pkgutil.walk_packages(obj.__path__, obj.__name__ + ".", onerror=failed):
+                try:
+                    module = importlib.import_module(info.name)
+                except Exception as exc:
+                    errors.append(
+                        ScanError(
+                            kind="config",
+                            message=f"rule pack {pack}: module {info.name} failed to load: "
+                            f"{type(exc).__name__}: {exc}; its rules are missing",
+                        )
+                    )
+                    continue
+                found.extend(_rules_in_module(module))
         return found
     if isinstance(obj, Iterable):
         return [r for r in obj if isinstance(r, Rule)]
     raise TypeError(f"{obj!r} is not a rule, a module or a list of rules")
 
 
-def _add(ruleset: RuleSet, rules: Iterable[Rule], origin: str) -> None:
+def _add(ruleset: RuleSet, rules: Iterable[Rule], origin: str, path: str | None = None) -> None:
     known = ruleset.by_id()
     for r in rules:
         if r.id in known and known[r.id] is not r:
@@ -67,6 +84,7 @@ def _add(ruleset: RuleSet, rules: Iterable[Rule], origin: str) -> None:
                     kind="config",
                     message=f"rule {r.id} from {origin} ignored: the id is already taken by "
                     f"{known[r.id].module}",
+                    path=path,
                 )
             )
             continue
@@ -79,7 +97,7 @@ def discover(rules_dirs: Iterable[str | Path] = ()) -> RuleSet:
     ruleset = RuleSet()
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         try:
-            _add(ruleset, _rules_in_pack(ep.load()), f"entry point {ep.name}")
+            _add(ruleset, _rules_in_pack(ep.load(), ruleset.errors, ep.name), f"entry point {ep.name}")
         except Exception as exc:  # a broken plugin must not stop the scan
             ruleset.errors.append(
                 ScanError(kind="config", message=f"rule pack {ep.name} ({ep.value}) failed to load: {exc}")
@@ -101,7 +119,9 @@ def _load_dir(ruleset: RuleSet, directory: Path) -> None:
     for path in sorted(directory.glob("*.py")):
         if path.name.startswith("_"):
             continue
-        module_name = f"opscheck_user_rules.{path.stem}"
+        # Unique per file, so same-named files in two directories never share a module.
+        digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:8]
+        module_name = f"opscheck_user_rules.{path.stem}_{digest}"
         try:
             spec = importlib.util.spec_from_file_location(module_name, path)
             if spec is None or spec.loader is None:
@@ -110,6 +130,7 @@ def _load_dir(ruleset: RuleSet, directory: Path) -> None:
             sys.modules[module_name] = module
             spec.loader.exec_module(module)
         except Exception as exc:
+            sys.modules.pop(module_name, None)
             line = _error_line(exc, path)
             ruleset.errors.append(
                 ScanError(
@@ -120,7 +141,7 @@ def _load_dir(ruleset: RuleSet, directory: Path) -> None:
                 )
             )
             continue
-        _add(ruleset, _rules_in_module(module), str(path))
+        _add(ruleset, _rules_in_module(module), str(path), str(path))
 
 
 def _error_line(exc: BaseException, path: Path) -> int | None:
@@ -156,28 +177,39 @@ def evaluate(
     inventory: Inventory,
     params: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[list[Result], list[ScanError]]:
-    """Run each rule; a rule that raises becomes an internal scan error, not a crash."""
+    """Run each rule. A rule that raises, or yields something that is not a well-formed
+    result of its own, becomes an internal scan error; the results it gave before stay."""
     results: list[Result] = []
     errors: list[ScanError] = []
     for r in rules:
+        produced = 0
         try:
-            produced = r.evaluate(inventory, (params or {}).get(r.id))
+            for result in r.iter_results(inventory, (params or {}).get(r.id)):
+                problem = _malformed(result, r.id)
+                if problem:
+                    errors.append(ScanError(kind="internal", message=f"rule {r.id} produced {problem}"))
+                    continue
+                results.append(result)
+                produced += 1
         except Exception as exc:
             errors.append(
                 ScanError(
                     kind="internal",
-                    message=f"rule {r.id} failed: {type(exc).__name__}: {exc}; its results are missing",
+                    message=f"rule {r.id} failed after {produced} result(s): {type(exc).__name__}: {exc}; "
+                    "the rest of its results are missing",
                 )
             )
-            continue
-        for result in produced:
-            if not isinstance(result, Result) or result.rule_id != r.id:
-                errors.append(
-                    ScanError(kind="internal", message=f"rule {r.id} produced an invalid result: {result!r}")
-                )
-                continue
-            results.append(result)
     return dedupe(results, errors), errors
+
+
+def _malformed(result: Any, rule_id: str) -> str | None:
+    if not isinstance(result, Result):
+        return f"something that is not a result: {result!r:.200}"
+    if result.rule_id != rule_id:
+        return f"a result of another rule ({result.rule_id})"
+    if not isinstance(result.status, Status) or not isinstance(result.severity, Severity):
+        return f"a result with an invalid status or severity ({result.status!r}, {result.severity!r})"
+    return None
 
 
 def dedupe(results: list[Result], errors: list[ScanError]) -> list[Result]:
@@ -185,20 +217,25 @@ def dedupe(results: list[Result], errors: list[ScanError]) -> list[Result]:
     seen: dict[str, Result] = {}
     for result in results:
         fp = result.fingerprint
-        if fp in seen:
-            if seen[fp].status != result.status or seen[fp].message != result.message:
-                errors.append(
-                    ScanError(
-                        kind="internal",
-                        message=f"rule {result.rule_id} gave two verdicts on {result.resource.id}; "
-                        "kept the more severe",
-                    )
-                )
-                if _worse(result, seen[fp]):
-                    seen[fp] = result
+        first = seen.get(fp)
+        if first is None:
+            seen[fp] = result
             continue
-        seen[fp] = result
+        if _verdict(first) != _verdict(result):
+            errors.append(
+                ScanError(
+                    kind="internal",
+                    message=f"rule {result.rule_id} gave two different results on {result.resource.id}; "
+                    "kept the more severe",
+                )
+            )
+            if _worse(result, first):
+                seen[fp] = result
     return sorted(seen.values(), key=Result.sort_key)
+
+
+def _verdict(r: Result) -> tuple[Any, ...]:
+    return (r.status, r.severity, r.message, r.evidence)
 
 
 _STATUS_WEIGHT = {Status.FAIL: 2, Status.UNKNOWN: 1, Status.PASS: 0}

@@ -78,9 +78,12 @@ class Rule:
     def id(self) -> str:
         return self.meta.id
 
-    def evaluate(self, inventory: Inventory, params: Mapping[str, Any] | None = None) -> list[Result]:
+    def iter_results(self, inventory: Inventory, params: Mapping[str, Any] | None = None) -> Iterator[Result]:
         ctx = RuleContext(self.meta, {**self.meta.params, **(params or {})})
-        return list(self.evaluate_fn(inventory, ctx))
+        yield from self.evaluate_fn(inventory, ctx)
+
+    def evaluate(self, inventory: Inventory, params: Mapping[str, Any] | None = None) -> list[Result]:
+        return list(self.iter_results(inventory, params))
 
 
 def rule(
@@ -147,7 +150,7 @@ class RuleContext:
         message: str,
         evidence: Mapping[str, Any] | None = None,
         *,
-        severity: Severity | None = None,
+        severity: Severity | str | None = None,
         discriminator: str | None = None,
     ) -> Result:
         if isinstance(resource, Resource):
@@ -157,7 +160,7 @@ class RuleContext:
         return Result(
             rule_id=self.meta.id,
             status=status,
-            severity=severity or self.meta.severity,
+            severity=Severity(severity) if severity is not None else self.meta.severity,
             message=message,
             resource=ref,
             evidence=dict(evidence or {}),
