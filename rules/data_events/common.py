@@ -24,25 +24,29 @@ def verdict(
     cov: TrailCoverage,
     evidence: dict[str, Any] | None = None,
     severity: Severity | None = None,
+    every: str | None = None,
 ) -> Result:
-    """Turn a coverage level into a result: full passes, partial and none fail, unknown says why."""
+    """Turn a coverage level into a result: full passes, partial and none fail, unknown says why.
+
+    `every` names the resource kind for account-wide verdicts ("bucket"): every resource
+    of the kind, now and later, must be recorded by a multi-region logging trail.
+    """
     ev = {**(evidence or {}), **cov.evidence()}
+    scope = f" for every {every}" if every else ""
     if cov.level == Level.FULL:
-        return ctx.passed(subject, f"{who}: {what} are recorded by a logging trail.", ev)
+        return ctx.passed(subject, f"{who}: {what} are recorded{scope} by a logging trail.", ev)
     if cov.level == Level.UNKNOWN:
-        return ctx.unknown(
-            subject, f"{who}: whether {what} are recorded is unknown ({'; '.join(cov.unknown_reasons)}).", ev
-        )
+        reasons = "; ".join(cov.unknown_reasons)
+        return ctx.unknown(subject, f"{who}: whether {what} are recorded{scope} is unknown ({reasons}).", ev)
     if cov.level == Level.PARTIAL:
-        return ctx.fail(
-            subject,
-            f"{who}: {what} are recorded only partially (selectors narrow them to some objects or events).",
-            ev,
-            severity=severity,
+        partly = (
+            f"only for some {every}s, not for every {every} now and later"
+            if every
+            else "only partially (selectors narrow them to some objects or events)"
         )
-    return ctx.fail(
-        subject, f"{who}: {what} are not recorded by any logging trail that covers it.", ev, severity=severity
-    )
+        return ctx.fail(subject, f"{who}: {what} are recorded {partly}.", ev, severity=severity)
+    by = "any multi-region logging trail" if every else "any logging trail that covers it"
+    return ctx.fail(subject, f"{who}: {what} are not recorded{scope} by {by}.", ev, severity=severity)
 
 
 def account_and_each(
@@ -63,7 +67,7 @@ def account_and_each(
         subject = account_subject(ctx, scope, listing)
         if subject is not None:
             cov = data_event_coverage(listing, all_target(scope.partition), direction, region=None)
-            yield verdict(ctx, subject, account_name(scope), f"{what} for all {noun}s", cov)
+            yield verdict(ctx, subject, account_name(scope), what, cov, every=noun)
         if not scope.is_live:
             continue  # IaC: the configuration-level result is the verdict (RULES.md)
         for resource in inventory.of_type(resource_type, scope):
