@@ -2,6 +2,16 @@ import pytest
 
 from testkit import inject_error, live_scan, management_selector, one, trail
 
+CI_ROLE = "arn:aws:sts::123456789012:assumed-role/ci"
+
+
+def _mgmt(*conditions):
+    """An advanced Management selector with extra field conditions."""
+    return {
+        "Name": "mgmt",
+        "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}, *conditions],
+    }
+
 
 @pytest.mark.parametrize(
     ("kwargs", "status", "severity"),
@@ -30,53 +40,12 @@ from testkit import inject_error, live_scan, management_selector, one, trail
             "low",
         ),
         (
-            {
-                "advanced": [
-                    {
-                        "Name": "mgmt",
-                        "FieldSelectors": [
-                            {"Field": "eventCategory", "Equals": ["Management"]},
-                            {"Field": "eventSource", "NotEquals": ["rdsdata.amazonaws.com"]},
-                        ],
-                    }
-                ]
-            },
+            {"advanced": [_mgmt({"Field": "eventSource", "NotEquals": ["rdsdata.amazonaws.com"]})]},
             "fail",
             "low",
         ),
-        (
-            {
-                "advanced": [
-                    {
-                        "Name": "mgmt",
-                        "FieldSelectors": [
-                            {"Field": "eventCategory", "Equals": ["Management"]},
-                            {
-                                "Field": "userIdentity.arn",
-                                "NotStartsWith": ["arn:aws:sts::123456789012:assumed-role/ci"],
-                            },
-                        ],
-                    }
-                ]
-            },
-            "fail",
-            "medium",
-        ),
-        (
-            {
-                "advanced": [
-                    {
-                        "Name": "mgmt",
-                        "FieldSelectors": [
-                            {"Field": "eventCategory", "Equals": ["Management"]},
-                            {"Field": "readOnly", "Equals": ["false"]},
-                        ],
-                    }
-                ]
-            },
-            "fail",
-            "medium",
-        ),
+        ({"advanced": [_mgmt({"Field": "userIdentity.arn", "NotStartsWith": [CI_ROLE]})]}, "fail", "medium"),
+        ({"advanced": [_mgmt({"Field": "readOnly", "Equals": ["false"]})]}, "fail", "medium"),
     ],
 )
 def test_management_coverage(aws, kwargs, status, severity):
