@@ -14,7 +14,7 @@ from scanner import __version__, engine
 from scanner.model import Severity
 from scanner.rule import Rule
 from scanner.scan import ScanOutcome, exit_code, scan_aws
-from scanner.sources.aws.session import AwsOptions
+from scanner.sources.aws.session import AwsOptions, ConfigurationError
 from scanner.sources.aws.source import invalid_regions
 
 FORMATS = ("console", "json", "sarif", "html")
@@ -130,20 +130,34 @@ def cmd_scan(args: argparse.Namespace, out: TextIO) -> int:
         regions=args.region,
         max_workers=args.max_workers,
     )
-    outcome = scan_aws(options, rules, load_errors)
+    check_outputs(formats, args)
+    try:
+        outcome = scan_aws(options, rules, load_errors)
+    except ConfigurationError as exc:
+        raise UsageError(str(exc)) from exc
     write_outputs(outcome, formats, args, out)
     return exit_code(outcome, args.fail_on, args.strict)
 
 
 def load_rules(rules_dirs: Sequence[str], include: Sequence[str], skip: Sequence[str]):
+    """Rules to run. A problem in the user's own --rules-dir is a configuration error (exit 2);
+    a broken installed plugin pack is a scan error and the other packs still run."""
     ruleset = engine.discover(rules_dirs)
+    user_errors = [e for e in ruleset.errors if e.path is not None]
+    if user_errors:
+        raise UsageError("; ".join(_located(e) for e in user_errors))
     try:
         chosen = engine.select(ruleset.rules, include, skip)
     except engine.RuleSelectionError as exc:
         raise UsageError(str(exc)) from exc
     if not chosen:
         raise UsageError("no rules selected")
-    return chosen, ruleset.errors
+    return chosen, [e for e in ruleset.errors if e.path is None]
+
+
+def _located(e) -> str:
+    where = f"{e.path}:{e.line}: " if e.line else f"{e.path}: " if e.path else ""
+    return where + e.message
 
 
 def _formats(value: str) -> list[str]:
@@ -156,15 +170,22 @@ def _formats(value: str) -> list[str]:
     return list(dict.fromkeys(formats))
 
 
+def check_outputs(formats: list[str], args: argparse.Namespace) -> None:
+    """Output options are checked before a scan starts, not after it has run."""
+    file_formats = [f for f in formats if f != "console"]
+    if args.output and len(formats) != 1:
+        raise UsageError("-o/--output takes exactly one format; use --output-dir for several")
+    if file_formats and not args.output and not args.output_dir and "console" in formats:
+        raise UsageError("several formats on stdout: use --output-dir (or -o with one format)")
+    if args.output_dir and Path(args.output_dir).exists() and not Path(args.output_dir).is_dir():
+        raise UsageError(f"--output-dir {args.output_dir} is not a directory")
+
+
 def write_outputs(outcome: ScanOutcome, formats: list[str], args: argparse.Namespace, out: TextIO) -> None:
     from reports import console
     from reports import json as json_report
 
     file_formats = [f for f in formats if f != "console"]
-    if args.output and len(formats) != 1:
-        raise UsageError("-o/--output takes exactly one format; use --output-dir for several")
-    if len(file_formats) > 0 and not args.output and not args.output_dir and "console" in formats:
-        raise UsageError("several formats on stdout: use --output-dir (or -o with one format)")
     for fmt in file_formats:
         text = json_report.render(outcome)
         if args.output_dir:

@@ -39,6 +39,10 @@ def partition_of_region(region: str) -> str:
         return "aws-iso"
     if region.startswith("us-isob-"):
         return "aws-iso-b"
+    if region.startswith("eu-isoe-"):
+        return "aws-iso-e"
+    if region.startswith("us-isof-"):
+        return "aws-iso-f"
     return "aws"
 
 
@@ -49,4 +53,6 @@ GLOBAL_REGION = {
     "aws-us-gov": "us-gov-west-1",
     "aws-iso": "us-iso-east-1",
     "aws-iso-b": "us-isob-east-1",
+    "aws-iso-e": "eu-isoe-west-1",
+    "aws-iso-f": "us-isof-south-1",
 }

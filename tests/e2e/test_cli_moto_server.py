@@ -243,11 +243,29 @@ def test_exit_codes_follow_fail_on(server, account, args, code):
 def test_strict_turns_scan_errors_into_exit_2(server, account, tmp_path):
     rules_dir = tmp_path / "rules"
     rules_dir.mkdir()
-    (rules_dir / "broken.py").write_text("this is not python\n")
-    proc = scan(server, "--rules", "CT001", "--rules-dir", str(rules_dir))
-    assert proc.returncode == 0
-    assert "broken.py" in proc.stdout
-    assert scan(server, "--rules", "CT001", "--rules-dir", str(rules_dir), "--strict").returncode == 2
+    (rules_dir / "flaky.py").write_text(
+        "from scanner.rule import rule\n\n"
+        "@rule(id='USR001', name='flaky', title='Flaky', severity='low', family='house', remediation='-')\n"
+        "def usr001(inventory, ctx):\n"
+        '    """Always crashes."""\n'
+        "    raise RuntimeError('boom')\n"
+        "    yield\n"
+    )
+    proc = scan(server, "--rules", "CT001,USR001", "--rules-dir", str(rules_dir))
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # CT001 passes; the crash is a scan error
+    assert "rule USR001 failed" in proc.stdout
+    strict = scan(server, "--rules", "CT001,USR001", "--rules-dir", str(rules_dir), "--strict")
+    assert strict.returncode == 2
+
+
+def test_broken_rule_module_is_a_configuration_error(server, account, tmp_path):
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    (rules_dir / "broken.py").write_text("x = 1\nthis is not python\n")
+    proc = scan(server, "--rules-dir", str(rules_dir))
+    assert proc.returncode == 2
+    assert f"{rules_dir / 'broken.py'}:2" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize(
@@ -260,6 +278,9 @@ def test_strict_turns_scan_errors_into_exit_2(server, account, tmp_path):
         (("scan", "--aws", "--external-id", "x"), "--external-id needs --role-arn"),
         (("explain", "NOPE1"), "no rule"),
         (("scan", "--aws", "--no-such-flag"), "unrecognized arguments"),
+        (("scan", "--aws", "--profile", "nope", "--region", "us-east-1"), "profile 'nope' is not configured"),
+        (("scan", "--aws", "--format", "console,json"), "several formats on stdout"),
+        (("scan", "--aws", "--rules-dir", "/no/such/dir"), "is not a directory"),
     ],
 )
 def test_usage_errors_exit_2_without_traceback(args, message):

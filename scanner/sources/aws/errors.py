@@ -25,13 +25,16 @@ ACCESS_DENIED = frozenset(
         "Forbidden",
     }
 )
-REGION_UNAVAILABLE = frozenset(
+REGION_UNAVAILABLE = frozenset({"OptInRequired", "UnsupportedOperation"})
+# Credentials rejected: in a region that is not enabled for the account, AWS answers the
+# same way as for bad credentials, so the message names both causes.
+CREDENTIALS_REJECTED = frozenset(
     {
-        "OptInRequired",
         "UnrecognizedClientException",
         "AuthFailure",
         "InvalidClientTokenId",
-        "UnsupportedOperation",
+        "ExpiredToken",
+        "ExpiredTokenException",
     }
 )
 THROTTLED = frozenset(
@@ -76,6 +79,8 @@ def classify(code: str | None, exc: BaseException) -> str:
         return "access denied"
     if code in REGION_UNAVAILABLE:
         return "region not enabled or service unavailable for this account"
+    if code in CREDENTIALS_REJECTED:
+        return "credentials rejected (expired or invalid, or the region is not enabled)"
     if code in THROTTLED:
         return "throttled beyond the retry budget"
     if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):

@@ -67,3 +67,51 @@ def test_errors_never_carry_credentials(aws):
     outcome = live_scan(aws, "CT001")
     text = json.dumps([e.to_dict() for e in outcome.errors])
     assert "testing" not in text  # the fake access key and secret
+
+
+def test_web_identity_credentials_are_not_blocked_by_the_guard(aws, monkeypatch, tmp_path):
+    """GitHub OIDC / EKS: botocore's own credential provider calls AssumeRoleWithWebIdentity;
+    the guard watches opscheck's clients, not the credential chain."""
+    token = tmp_path / "token"
+    token.write_text("eyJhbGciOiJub25lIn0.e30.")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
+    monkeypatch.setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci")
+    monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(token))
+    trail(aws, "main")
+    outcome = scan_aws(AwsOptions(regions=["us-east-1"]), rules("CT001"))
+    assert outcome.fatal is None, outcome.errors
+    assert outcome.results[0].status == "pass"
+    assert "sts:AssumeRoleWithWebIdentity" not in outcome.api_calls  # not ours to count or refuse
+
+
+def test_first_region_decides_the_partition_endpoints(aws):
+    seen = []
+    aws.events.register(
+        "before-call.sts.GetCallerIdentity", lambda context, **_: seen.append(context["client_region"])
+    )
+    live_scan(aws, "CT002", regions=["eu-west-1"])
+    assert seen == ["eu-west-1"]
+
+
+def test_unknown_profile_is_a_configuration_error():
+    import pytest
+
+    from scanner.sources.aws.session import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="nope"):
+        scan_aws(AwsOptions(profile="nope", regions=["us-east-1"]), rules("CT001"))
+
+
+def test_assumed_role_credentials_refresh(aws):
+    from scanner.sources.aws.guard import CallGuard
+    from scanner.sources.aws.session import AccountSession
+    from scanner.sources.aws.source import required_operations
+
+    session = AccountSession(
+        AwsOptions(session=aws, role_arn="arn:aws:iam::222233334444:role/audit", regions=["us-east-1"]),
+        CallGuard(required_operations({})),
+    )
+    credentials = session.session.get_credentials()
+    assert credentials.method == "assume-role"
+    assert credentials.refresh_needed() is False  # refreshable, not a frozen copy
