@@ -13,7 +13,7 @@ from scanner import engine
 from scanner.model import Result, ScanError, Severity, Status
 from scanner.rule import Rule, RuleMeta
 from scanner.sources.aws.session import AwsOptions
-from scanner.sources.aws.source import SourceUnavailable, collect_account
+from scanner.sources.aws.source import SourceUnavailable, collect_account, unsupported_needs
 
 
 @dataclass
@@ -77,6 +77,19 @@ def scan_aws(
     """Scan one live account with the given rules."""
     started, t0 = _now(), time.monotonic()
     errors = list(extra_errors or [])
+    runnable = []
+    for r in rules:
+        missing = unsupported_needs(r.meta.needs)
+        if missing:  # it would judge an empty world: say so instead of running it
+            errors.append(
+                ScanError(
+                    kind="config",
+                    message=f"rule {r.id} not run: the live AWS source does not collect {', '.join(missing)}",
+                )
+            )
+        else:
+            runnable.append(r)
+    rules = runnable
     try:
         collected = collect_account(options, engine.needs(rules))
     except SourceUnavailable as exc:

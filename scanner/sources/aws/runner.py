@@ -15,6 +15,8 @@ from dataclasses import dataclass
 class Task:
     label: str  # for error messages: "cloudtrail DescribeTrails us-east-1"
     fn: Callable[[], Iterable[Task] | None]
+    # What goes unseen if the task crashes: (resource type, region or None for global).
+    gap: tuple[str, str | None] | None = None
 
 
 def run_tasks(
@@ -24,12 +26,13 @@ def run_tasks(
 ) -> None:
     """Run tasks and their follow-ups to completion. A crashing task is reported via
     `on_crash` and the others carry on."""
-    with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="opscheck") as pool:
-        pending: dict[Future, Task] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="opscheck")
+    pending: dict[Future, Task] = {}
 
-        def submit(task: Task) -> None:
-            pending[pool.submit(task.fn)] = task
+    def submit(task: Task) -> None:
+        pending[pool.submit(task.fn)] = task
 
+    try:
         for task in tasks:
             submit(task)
         while pending:
@@ -42,3 +45,7 @@ def run_tasks(
                     continue
                 for follow_up in future.result() or ():
                     submit(follow_up)
+    except BaseException:  # Ctrl-C: drop what has not started instead of finishing it
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, replace
 
 from scanner.inventory import Inventory
 from scanner.lib.arn import partition_of_region
-from scanner.model import ScanError, Scope
-from scanner.sources.aws.collectors import collectors_for
+from scanner.model import CollectionGap, ScanError, Scope
+from scanner.sources.aws.collectors import COLLECTORS, collectors_for
 from scanner.sources.aws.collectors.base import CollectContext, Sink
 from scanner.sources.aws.errors import ApiFailure, to_scan_error
 from scanner.sources.aws.guard import CallGuard, Operation, ReadOnlyViolation
@@ -47,6 +47,19 @@ def invalid_regions(regions: list[str]) -> list[str]:
     return [r for r in regions if not REGION_NAME.match(r)]
 
 
+def unsupported_needs(needs: Mapping[str, frozenset[str]]) -> list[str]:
+    """Resource types or facets a rule asks for that no live collector provides."""
+    problems = []
+    for rtype, facets in sorted(needs.items()):
+        providers = [c for c in COLLECTORS if rtype in c.resource_types]
+        if not providers:
+            problems.append(f"resource type {rtype}")
+            continue
+        known = frozenset().union(*(c.facets.get(rtype, frozenset()) for c in providers))
+        problems.extend(f"{rtype} facet {f!r}" for f in sorted(facets - known))
+    return problems
+
+
 def required_operations(needs: Mapping[str, frozenset[str]]) -> list[Operation]:
     """Every operation a scan with these needs may call (the read-only allow-list)."""
     ops = [*SESSION_OPERATIONS, DESCRIBE_REGIONS]
@@ -71,13 +84,16 @@ def collect_account(options: AwsOptions, needs: Mapping[str, frozenset[str]]) ->
         tasks.extend(collector.tasks(ctx))
 
     def crashed(task: Task, exc: BaseException) -> None:
-        sink.error(
-            ScanError(
-                kind="internal",
-                message=f"{task.label} stopped: {type(exc).__name__}: {exc}",
-                account_id=session.account_id,
-            )
+        error = ScanError(
+            kind="internal",
+            message=f"{task.label} stopped inside opscheck: {type(exc).__name__}: {exc} (please report it)",
+            account_id=session.account_id,
+            region=task.gap[1] if task.gap else None,
         )
+        if task.gap:  # what it would have listed is unseen: rules answer unknown, not fail
+            sink.gap(CollectionGap(task.gap[0], session.account_id, error, task.gap[1]))
+        else:
+            sink.error(error)
 
     run_tasks(tasks, options.max_workers, crashed)
 

@@ -110,6 +110,16 @@ class CollectContext:
     def gap(self, resource_type: str, region: str | None, failure: ApiFailure) -> None:
         self.sink.gap(CollectionGap(resource_type, self.scope_id, failure.error, region))
 
+    def internal(self, what: str, exc: BaseException, region: str | None = None) -> ApiFailure:
+        """A failure inside opscheck itself (a bug), described like an API failure."""
+        error = ScanError(
+            kind="internal",
+            message=f"{what} failed inside opscheck: {type(exc).__name__}: {exc} (please report it)",
+            account_id=self.account_id,
+            region=region,
+        )
+        return ApiFailure(error, None)
+
     def error(self, failure: ApiFailure) -> Unknown:
         """Record a failed read and return the Unknown to store in its place."""
         self.sink.error(failure.error)
@@ -131,6 +141,8 @@ class Collector:
     name: ClassVar[str]
     resource_types: ClassVar[tuple[str, ...]]
     operations: ClassVar[tuple[Operation, ...]]
+    # Extra reads a rule can ask for, per resource type (see RuleMeta.needs).
+    facets: ClassVar[dict[str, frozenset[str]]] = {}
 
     def tasks(self, ctx: CollectContext) -> Iterable[Task]:
         raise NotImplementedError

@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from scanner.lib.arn import parse_arn
-from scanner.model import Unknown
+from scanner.model import Resource, Unknown
 from scanner.sources.aws.collectors.base import CollectContext, Collector, jsonable
 from scanner.sources.aws.errors import ApiFailure
 from scanner.sources.aws.guard import Operation
@@ -40,6 +40,14 @@ TRAIL_PROPERTIES = {
 TRAIL_OBSERVED = ("HomeRegion", "HasCustomEventSelectors", "HasInsightSelectors", "SnsTopicARN")
 
 INSIGHTS_NOT_ENABLED = "InsightNotEnabledException"
+
+# Properties filled by the extra reads (facets), with the facet that fills each.
+FACET_PROPERTIES = {
+    "IsLogging": "status",
+    "EventSelectors": "selectors",
+    "AdvancedEventSelectors": "selectors",
+    "InsightSelectors": "insights",
+}
 
 
 class _Seen:
@@ -67,6 +75,7 @@ class _Seen:
 class CloudTrailCollector(Collector):
     name = "cloudtrail"
     resource_types = (TRAIL,)
+    facets = {TRAIL: frozenset({"status", "selectors", "insights"})}
     operations = (
         Operation("cloudtrail", "DescribeTrails"),
         Operation("cloudtrail", "GetTrailStatus"),
@@ -77,17 +86,25 @@ class CloudTrailCollector(Collector):
     def tasks(self, ctx: CollectContext) -> Iterable[Task]:
         seen = _Seen(len(ctx.regions))
         return [
-            Task(f"cloudtrail:DescribeTrails in {region}", partial(self._list, ctx, seen, region))
+            Task(
+                f"cloudtrail:DescribeTrails in {region}",
+                partial(self._list, ctx, seen, region),
+                gap=(TRAIL, region),
+            )
             for region in ctx.regions
         ]
 
     def _list(self, ctx: CollectContext, seen: _Seen, region: str) -> list[Task]:
+        found: list[dict[str, Any]] = []
         try:
-            trails = ctx.call("cloudtrail", region, "DescribeTrails", includeShadowTrails=True)
-            found = trails.get("trailList") or []
+            found = (
+                ctx.call("cloudtrail", region, "DescribeTrails", includeShadowTrails=True).get("trailList")
+                or []
+            )
         except ApiFailure as failure:
             ctx.gap(TRAIL, region, failure)
-            found = []
+        except Exception as exc:  # a bug of ours: the region counts as unlisted, the scan goes on
+            ctx.gap(TRAIL, region, ctx.internal(f"listing trails in {region}", exc, region))
         if not seen.add(region, found):
             return []
         return [
@@ -97,15 +114,36 @@ class CloudTrailCollector(Collector):
 
     def _read(self, ctx: CollectContext, trail: dict[str, Any], seen_in: list[str]) -> None:
         arn = trail["TrailARN"]
+        try:
+            resource = self._build(ctx, trail, seen_in)
+        except Exception as exc:  # the trail exists: keep it, with what could not be read unknown
+            unknown = ctx.error(ctx.internal(f"reading trail {arn}", exc))
+            resource = ctx.resource(
+                type=TRAIL,
+                id=arn,
+                name=str(trail.get("Name") or arn.rsplit("/", 1)[-1]),
+                properties={key: unknown for key in (*FACET_PROPERTIES, "IsMultiRegionTrail")},
+                origin=ctx.origin("cloudtrail", "DescribeTrails"),
+                raw=jsonable(trail),
+            )
+        ctx.emit(resource)
+
+    def _build(self, ctx: CollectContext, trail: dict[str, Any], seen_in: list[str]) -> Resource:
+        arn = trail["TrailARN"]
         parsed = parse_arn(arn)
         home = trail.get("HomeRegion") or (parsed.region if parsed else None) or seen_in[0]
         props: dict[str, Any] = {
             cfn: trail[api] for api, cfn in TRAIL_PROPERTIES.items() if trail.get(api) is not None
         }
+        # Facets no selected rule reads are not fetched, and say so: an absent selector list
+        # would otherwise read as CloudTrail's default (all management events).
+        for key, facet in FACET_PROPERTIES.items():
+            props[key] = Unknown(f"{key} not collected: no selected rule reads the trail's {facet}")
         observed: dict[str, Any] = {k: trail[k] for k in TRAIL_OBSERVED if k in trail}
         observed["SeenInRegions"] = seen_in
 
-        if ctx.wants(TRAIL, "status"):
+        # Insights count only on logging trails, so reading them needs the status too.
+        if ctx.wants(TRAIL, "status") or ctx.wants(TRAIL, "insights"):
             try:
                 status = ctx.call("cloudtrail", home, "GetTrailStatus", subject=arn, Name=arn)
                 props["IsLogging"] = bool(status.get("IsLogging"))
@@ -125,20 +163,17 @@ class CloudTrailCollector(Collector):
         if ctx.wants(TRAIL, "insights"):
             props["InsightSelectors"] = self._insights(ctx, home, arn, props)
 
-        account = parsed.account if parsed else ctx.account_id
-        ctx.emit(
-            ctx.resource(
-                type=TRAIL,
-                id=arn,
-                name=trail.get("Name") or arn.rsplit("/", 1)[-1],
-                properties=props,
-                observed=observed,
-                account_id=account,
-                region=home,
-                partition=parsed.partition if parsed else ctx.partition,
-                origin=ctx.origin("cloudtrail", "DescribeTrails"),
-                raw=jsonable(trail),
-            )
+        return ctx.resource(
+            type=TRAIL,
+            id=arn,
+            name=trail.get("Name") or arn.rsplit("/", 1)[-1],
+            properties=props,
+            observed=observed,
+            account_id=parsed.account if parsed else ctx.account_id,
+            region=home,
+            partition=parsed.partition if parsed else ctx.partition,
+            origin=ctx.origin("cloudtrail", "DescribeTrails"),
+            raw=jsonable(trail),
         )
 
     def _insights(self, ctx: CollectContext, home: str, arn: str, props: dict[str, Any]) -> Any:

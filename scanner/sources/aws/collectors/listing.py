@@ -48,7 +48,11 @@ class ListCollector(Collector):
     def tasks(self, ctx: CollectContext) -> Iterable[Task]:
         lst = self.listing
         return [
-            Task(f"{lst.service}:{lst.operation} in {region}", partial(self._list, ctx, region))
+            Task(
+                f"{lst.service}:{lst.operation} in {region}",
+                partial(self._list, ctx, region),
+                gap=(lst.resource_type, region if lst.regional else None),
+            )
             for region in self.regions_for(ctx)
         ]
 
@@ -58,6 +62,14 @@ class ListCollector(Collector):
             items = ctx.paginate(lst.service, region, lst.operation, lst.result_key, **(lst.params or {}))
         except ApiFailure as failure:
             ctx.gap(lst.resource_type, region if lst.regional else None, failure)
+            return None
+        except Exception as exc:  # a bug of ours: nothing of this type is known here
+            where = region if lst.regional else None
+            ctx.gap(
+                lst.resource_type,
+                where,
+                ctx.internal(f"{lst.service}:{lst.operation} in {region}", exc, where),
+            )
             return None
         follow_ups: list[Task] = []
         for item in items:

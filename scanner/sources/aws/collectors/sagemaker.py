@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from scanner.model import Resource
+from scanner.model import Resource, Unknown
 from scanner.sources.aws.collectors.base import CollectContext, jsonable
 from scanner.sources.aws.collectors.listing import ListCollector, Listing
 from scanner.sources.aws.errors import ApiFailure
@@ -17,6 +17,7 @@ ENDPOINT = "AWS::SageMaker::Endpoint"
 
 class SageMakerEndpointCollector(ListCollector):
     name = "sagemaker"
+    facets = {ENDPOINT: frozenset({"data_capture"})}
     extra_operations = (Operation("sagemaker", "DescribeEndpoint"),)
     listing = Listing(
         resource_type=ENDPOINT,
@@ -35,6 +36,9 @@ class SageMakerEndpointCollector(ListCollector):
         # ListEndpoints has no data-capture state; DescribeEndpoint is the one call that does
         # (no need for DescribeEndpointConfig).
         if not ctx.wants(ENDPOINT, "data_capture"):
+            resource.properties["DataCaptureConfig"] = Unknown(
+                "not collected: no selected rule reads data capture"
+            )
             return []
         return [
             Task(
@@ -44,12 +48,21 @@ class SageMakerEndpointCollector(ListCollector):
 
     def _describe(self, ctx: CollectContext, resource: Resource, region: str) -> None:
         try:
+            self._read(ctx, resource, region)
+        except Exception as exc:  # a bug of ours: keep the endpoint, its capture state unknown
+            resource.properties["DataCaptureConfig"] = ctx.error(
+                ctx.internal(f"reading {resource.id}", exc, region)
+            )
+        ctx.emit(resource)
+
+    def _read(self, ctx: CollectContext, resource: Resource, region: str) -> None:
+        resource.properties["DataCaptureConfig"] = Unknown("not read")
+        try:
             got = ctx.call(
                 "sagemaker", region, "DescribeEndpoint", subject=resource.id, EndpointName=resource.name
             )
         except ApiFailure as failure:
             resource.properties["DataCaptureConfig"] = ctx.error(failure)
-            ctx.emit(resource)
             return
         if got.get("EndpointConfigName"):
             resource.properties["EndpointConfigName"] = got["EndpointConfigName"]
@@ -62,4 +75,3 @@ class SageMakerEndpointCollector(ListCollector):
         resource.observed["DataCaptureConfig"] = jsonable(capture) if capture else None
         resource.observed["ProductionVariants"] = jsonable(got.get("ProductionVariants") or [])
         resource.raw = jsonable(got)
-        ctx.emit(resource)
