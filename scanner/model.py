@@ -127,6 +127,8 @@ class Scope:
     partition: str = "aws"
     regions: tuple[str, ...] = ()
     collected_at: str | None = None  # ISO-8601 UTC; "now" for rules that compare ages
+    # Live: the regions are every region enabled for the account (not a --region choice).
+    all_regions: bool = False
 
     @property
     def is_live(self) -> bool:

@@ -115,6 +115,13 @@ def ct001(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
                 f"one does could not be determined: {overall.reason}.",
                 evidence,
             )
+        elif not trails and listing.failed_regions:
+            yield ctx.fail(
+                subject,
+                f"{who} has no CloudTrail trail in the regions that could be listed "
+                "(a multi-region trail would appear in every one of them).",
+                evidence,
+            )
         elif not trails:
             yield ctx.fail(subject, f"{who} has no CloudTrail trail at all.", evidence)
         else:

@@ -61,6 +61,11 @@ def ct007(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             )
         if not group:
             return ctx.fail(v.resource, f"{label(v)} does not deliver to CloudWatch Logs.", evidence)
+        if v.resource.origin.source == "aws" and "Status" not in v.resource.observed:
+            reason = v.logging.reason if isinstance(v.logging, Unknown) else "the trail status was not read"
+            return ctx.unknown(
+                v.resource, f"{label(v)}: CloudWatch Logs delivery could not be checked ({reason}).", evidence
+            )
         status = v.resource.observed.get("Status") or {}
         error = status.get("LatestCloudWatchLogsDeliveryError")
         last = status.get("LatestCloudWatchLogsDeliveryTime")

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from rules.cloudtrail.common import account_name, account_subject
 from scanner.inventory import Inventory
-from scanner.lib.trails import TRAIL, TrailView, describe, trail_listing, tri_and
+from scanner.lib.trails import TRAIL, TrailView, Tri, describe, trail_listing, tri_and, tri_any
 from scanner.model import Result, Unknown
 from scanner.rule import RuleContext, rule
 
@@ -48,10 +48,10 @@ INSIGHT_TYPES = ("ApiCallRateInsight", "ApiErrorRateInsight")
     needs={TRAIL: ("status", "insights")},
 )
 def ct008(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
-    """CloudTrail Insights flags unusual API call and error rates. Passes when the
-    multi-region logging trails of the account (its own or an organization trail)
-    together enable both ApiCallRateInsight and ApiErrorRateInsight on management events.
-    Insights on single-region or stopped trails do not count. One result per account
+    """CloudTrail Insights flags unusual API call and error rates. Passes when one
+    multi-region logging trail of the account (its own or an organization trail) enables
+    both ApiCallRateInsight and ApiErrorRateInsight on management events. Insights on
+    single-region or stopped trails do not count. One result per account
     (IaC: per configuration, on its first trail).
     """
     for scope in inventory.scopes:
@@ -67,40 +67,41 @@ def ct008(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
                 {"reason": listing.reason},
             )
             continue
-        enabled: set[str] = set()
-        unknown: list[str] = []
+        verdicts = []
         trails = []
         for v in listing.views:
-            counts = tri_and(v.multi_region, v.logging)
-            entry = {**v.summary(), "counts": describe(counts)}
-            trails.append(entry)
-            if counts is False:
-                continue
             types = _insight_types(v)
-            entry["insights"] = sorted(types) if not isinstance(types, Unknown) else {"unknown": types.reason}
-            if isinstance(counts, Unknown):
-                unknown.append(f"{v.resource.name}: {counts.reason}")
-            elif isinstance(types, Unknown):
-                unknown.append(f"{v.resource.name}: {types.reason}")
-            else:
-                enabled |= types
-        evidence = {"enabled_insight_types": sorted(enabled), "trails": trails}
-        missing = [t for t in INSIGHT_TYPES if t not in enabled]
-        if not missing:
+            has_both: Tri = types if isinstance(types, Unknown) else all(t in types for t in INSIGHT_TYPES)
+            qualifies = tri_and(v.multi_region, v.logging, has_both)
+            entry = {**v.summary(), "insights": types, "qualifies": describe(qualifies)}
+            trails.append(entry)
+            verdicts.append((v, qualifies, types))
+        evidence = {"trails": trails}
+        overall = tri_any(q for _, q, _ in verdicts)
+        counting = [(v, t) for v, q, t in verdicts if tri_and(v.multi_region, v.logging) is True]
+        if overall is True:
+            good = next(v for v, q, _ in verdicts if q is True)
             yield ctx.passed(
                 subject,
-                f"{who} has CloudTrail Insights ({', '.join(INSIGHT_TYPES)}) on a "
-                "multi-region logging trail.",
+                f"{who} has CloudTrail Insights ({', '.join(INSIGHT_TYPES)}) on multi-region logging trail "
+                f"{good.resource.name}.",
                 evidence,
             )
-        elif unknown:
+        elif isinstance(overall, Unknown):
             yield ctx.unknown(
-                subject, f"{who}: Insights could not be determined for {'; '.join(unknown)}.", evidence
+                subject, f"{who}: Insights could not be determined ({overall.reason}).", evidence
             )
+        elif not counting:
+            yield ctx.fail(subject, f"{who} has no multi-region logging trail, so no Insights.", evidence)
         else:
+            gaps = "; ".join(
+                f"{v.resource.name} lacks {' and '.join(t for t in INSIGHT_TYPES if t not in types)}"
+                for v, types in counting
+                if not isinstance(types, Unknown)
+            )
             yield ctx.fail(
                 subject,
-                f"{who} has no multi-region logging trail with {' and '.join(missing)} enabled.",
+                f"{who} has no multi-region logging trail with both Insights types enabled ({gaps}).",
                 evidence,
             )
 

@@ -4,8 +4,8 @@ from collections.abc import Iterator
 
 from rules.data_events.common import DATA_NEEDS, verdict
 from scanner.inventory import Inventory
-from scanner.lib.selectors import Level, sagemaker_endpoint
-from scanner.lib.trails import as_tri, data_event_coverage, trail_listing
+from scanner.lib.selectors import Direction, Level, Target, sagemaker_endpoint
+from scanner.lib.trails import TrailCoverage, TrailListing, as_tri, data_event_coverage, trail_listing
 from scanner.model import Result, Severity, Unknown
 from scanner.rule import RuleContext, rule
 
@@ -81,7 +81,7 @@ def de004(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
                     (capture_cfg or {}).get("EnableCapture"), default=False, what="EnableCapture"
                 )
             region = endpoint.region or Unknown(f"the region of endpoint {endpoint.name} is not known")
-            cov = data_event_coverage(listing, sagemaker_endpoint(endpoint.id), None, region=region)
+            cov = _coverage(listing, sagemaker_endpoint(endpoint.id), region)
             lower = capture is True and cov.level in (Level.NONE, Level.PARTIAL)
             evidence = {
                 "data_capture": capture if not isinstance(capture, Unknown) else {"unknown": capture.reason}
@@ -100,3 +100,23 @@ def de004(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             )
         if scope.is_live:
             yield from ctx.gap_unknowns(inventory, scope, ENDPOINT, "SageMaker endpoints")
+
+
+def _coverage(listing: TrailListing, target: Target, region: str | Unknown) -> TrailCoverage:
+    """Both directions recorded: covered. Only one: whether InvokeEndpoint is logged as a
+    read or a write event is not documented, so the verdict is unknown, not a fail."""
+    both = data_event_coverage(listing, target, None, region=region)
+    if both.level == Level.FULL:
+        return both
+    one_way = [
+        d.value
+        for d in Direction
+        if data_event_coverage(listing, target, d, region=region).level == Level.FULL
+    ]
+    if one_way:
+        reason = (
+            f"the selectors record only {one_way[0]} events of the endpoint, and whether invocations are "
+            "read or write events is not documented"
+        )
+        return TrailCoverage(Level.UNKNOWN, both.trails, [reason])
+    return both

@@ -375,7 +375,12 @@ def _classic_value_level(target: Target, value: str, partition: str) -> tuple[Le
         elif "*" in value:
             return Level.UNKNOWN, f"value {value} uses a wildcard, which CloudTrail does not document"
         elif "/" not in value[len(f"arn:{partition}:s3:::") :]:
-            return Level.NONE, f"value {value} lacks the trailing '/' and is rejected by CloudTrail"
+            # Documented as rejected by PutEventSelectors; what a trail that holds it records
+            # anyway is not documented. At most it means the whole bucket, so it can prove
+            # nothing beyond partial coverage (DE005 flags the value in IaC).
+            level = arn_condition_level(target, "StartsWith", [value + "/"])
+            note = f"value {value} lacks the trailing '/' after the bucket name; its effect is undocumented"
+            return (Level.UNKNOWN if level == Level.FULL else level), note
         else:
             cond = value
         level = arn_condition_level(target, "StartsWith", [cond])

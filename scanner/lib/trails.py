@@ -86,7 +86,15 @@ class TrailView:
         cov = self.management()
         if isinstance(cov, Unknown):
             return cov
-        return all(_management_ok(d.level, d.exclusion_only) for d in (cov.read, cov.write))
+        directions = (cov.read, cov.write)
+        if all(_management_ok(d.level, d.exclusion_only) for d in directions):
+            return True
+        if any(
+            d.level == Level.NONE or (d.level == Level.PARTIAL and not d.exclusion_only) for d in directions
+        ):
+            return False
+        notes = "; ".join(n for d in directions if d.level == Level.UNKNOWN for n in d.notes)
+        return Unknown(f"management selectors not understood: {notes}")
 
     def summary(self) -> dict[str, Any]:
         """Evidence: what the verdict about this trail rests on."""
@@ -147,15 +155,26 @@ class TrailListing:
     failed_regions: frozenset[str]
     listed_somewhere: bool
     reason: str | None = None
+    # Live scans: the regions listed, and whether they are all the account's enabled regions.
+    scanned_regions: frozenset[str] | None = None
+    all_regions: bool = True
 
     def region_unseen(self, region: str | Unknown | None) -> Unknown | None:
         """Why single-region trails of `region` may be missing, or None if all were seen."""
-        if not self.failed_regions:
+        if self.scanned_regions is None:  # IaC: the configuration is the world
             return None
         if isinstance(region, Unknown) or region is None:
-            return Unknown(f"trails could not be listed in {', '.join(sorted(self.failed_regions))}")
+            if self.failed_regions:
+                return Unknown(f"trails could not be listed in {', '.join(sorted(self.failed_regions))}")
+            if not self.all_regions:
+                return Unknown(
+                    "only some regions were scanned, and a trail of the resource's region may exist"
+                )
+            return None
         if region in self.failed_regions:
             return Unknown(f"trails could not be listed in {region}")
+        if region not in self.scanned_regions:
+            return Unknown(f"region {region} was not scanned, so its single-region trails are not known")
         return None
 
 
@@ -166,7 +185,14 @@ def trail_listing(inventory: Inventory, scope: Scope) -> TrailListing:
     reason = None
     if not listed:
         reason = f"trails could not be listed in any region ({gaps[0].error.message})"
-    return TrailListing(trails_in(inventory, scope), failed, listed, reason)
+    return TrailListing(
+        trails_in(inventory, scope),
+        failed,
+        listed,
+        reason,
+        scanned_regions=frozenset(scope.regions) if scope.is_live else None,
+        all_regions=scope.all_regions,
+    )
 
 
 def first_declared(views: Iterable[TrailView]) -> TrailView | None:

@@ -77,7 +77,10 @@ def collect_account(options: AwsOptions, needs: Mapping[str, frozenset[str]]) ->
         raise SourceUnavailable(failure.error) from failure
 
     sink = Sink()
-    regions = sorted(set(options.regions)) or _enabled_regions(session, sink)
+    if options.regions:
+        regions, all_regions = sorted(set(options.regions)), False
+    else:
+        regions, all_regions = _enabled_regions(session, sink)
     ctx = CollectContext(session, sink, regions, needs)
     tasks: list[Task] = []
     for collector in collectors_for(set(needs)):
@@ -104,6 +107,7 @@ def collect_account(options: AwsOptions, needs: Mapping[str, frozenset[str]]) ->
         partition=session.partition,
         regions=tuple(regions),
         collected_at=started.isoformat().replace("+00:00", "Z"),
+        all_regions=all_regions,
     )
     inventory = Inventory(scopes=[scope], gaps=list(sink.gaps))
     inventory.extend(sorted(sink.resources, key=lambda r: (r.type, r.id)))
@@ -116,7 +120,8 @@ def collect_account(options: AwsOptions, needs: Mapping[str, frozenset[str]]) ->
     )
 
 
-def _enabled_regions(session: AccountSession, sink: Sink) -> list[str]:
+def _enabled_regions(session: AccountSession, sink: Sink) -> tuple[list[str], bool]:
+    """The account's enabled regions, and whether that list is complete."""
     region = session.default_region
     try:
         got = session.client("ec2", region).describe_regions()
@@ -128,7 +133,7 @@ def _enabled_regions(session: AccountSession, sink: Sink) -> list[str]:
         )
         note = f"; scanning only {region} (pass --region to choose the regions)"
         sink.error(replace(failure.error, message=failure.error.message + note))
-        return [region]
+        return [region], False
     # Emulators may list every partition's regions; an account lives in one partition.
     regions = [
         r["RegionName"]
@@ -136,4 +141,17 @@ def _enabled_regions(session: AccountSession, sink: Sink) -> list[str]:
         if r.get("OptInStatus", ENABLED[0]) in ENABLED
         and partition_of_region(r["RegionName"]) == session.partition
     ]
-    return sorted(regions) or [region]
+    if not regions:
+        sink.error(
+            ScanError(
+                kind="api",
+                message=f"ec2:DescribeRegions listed no enabled region of partition {session.partition}; "
+                f"scanning only {region}",
+                account_id=session.account_id,
+                region=region,
+                service="ec2",
+                operation="DescribeRegions",
+            )
+        )
+        return [region], False
+    return sorted(regions), True

@@ -168,3 +168,16 @@ def test_one_region_unlistable_still_decides_the_account(aws):
     assert one(outcome, "CT001").status == "pass"
     statuses = {(r.resource.id, r.status.value) for r in results(outcome, "CT002")}
     assert (ACCOUNT, "unknown") in statuses
+
+
+def test_management_selector_not_understood_is_unknown_not_fail(aws):
+    arn = trail(aws, "main")
+    inject_response(
+        aws,
+        "GetEventSelectors",
+        {"TrailARN": arn, "EventSelectors": [{"ReadWriteType": "Sometimes"}]},
+        match=body_contains(arn),
+    )
+    outcome = live_scan(aws, "CT001", "CT004")
+    assert one(outcome, "CT001").status == "unknown"
+    assert one(outcome, "CT004").status == "unknown"

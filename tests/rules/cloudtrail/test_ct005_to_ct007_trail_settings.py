@@ -80,3 +80,21 @@ def test_unlisted_region_makes_every_per_trail_setting_unknown(aws):
     for rule_id in ("CT005", "CT006", "CT007"):
         (result,) = results(outcome, rule_id)
         assert (result.status, result.resource.region) == ("unknown", "eu-west-1"), rule_id
+
+
+def test_cloudwatch_delivery_unknown_when_status_unreadable(aws):
+    from testkit import inject_error
+
+    arn = trail(aws, "main", CloudWatchLogsLogGroupArn=LOG_GROUP, CloudWatchLogsRoleArn=ROLE)
+    inject_error(aws, "GetTrailStatus", "AccessDeniedException", match=body_contains(arn))
+    result = one(live_scan(aws, "CT007"), "CT007", arn)
+    assert result.status == "unknown"
+    assert "AccessDeniedException" in result.message
+
+
+def test_missing_log_group_fails_even_when_status_unreadable(aws):
+    from testkit import inject_error
+
+    arn = trail(aws, "main")
+    inject_error(aws, "GetTrailStatus", "AccessDeniedException", match=body_contains(arn))
+    assert one(live_scan(aws, "CT007"), "CT007", arn).status == "fail"  # the configuration decides

@@ -38,3 +38,11 @@ def test_insights_not_enabled_exception_means_none(aws):
     outcome = live_scan(aws, "CT008")
     assert one(outcome, "CT008").status == "fail"
     assert not outcome.errors
+
+
+def test_insight_types_split_across_two_trails_do_not_count(aws):
+    trail(aws, "calls", insights=["ApiCallRateInsight"])
+    trail(aws, "errors", insights=["ApiErrorRateInsight"])
+    result = one(live_scan(aws, "CT008"), "CT008")
+    assert result.status == "fail"
+    assert "calls lacks ApiErrorRateInsight" in result.message

@@ -110,14 +110,39 @@ def test_stopped_or_single_region_trail_gives_no_account_coverage(aws):
     assert one(live_scan(aws, "DE001"), "DE001", ACCOUNT).status == "fail"
 
 
-def test_single_region_trail_and_bucket_of_unknown_region_is_unknown(aws):
-    # The emulator's ListBuckets has no BucketRegion: the bucket's region is unknown, so a
-    # single-region trail may or may not record it.
-    bucket(aws, "training-data")
+def test_single_region_trail_covers_buckets_of_its_region(aws):
+    bucket(aws, "us-data")
+    bucket(aws, "eu-data", region="eu-west-1")
     trail(aws, "regional", multi_region=False, classic=_classic(["arn:aws:s3"]))
-    result = one(live_scan(aws, "DE001"), "DE001", _arn("training-data"))
+    outcome = live_scan(aws, "DE001")
+    statuses = by_resource(outcome, "DE001")
+    assert statuses[_arn("us-data")] == "pass"
+    assert statuses[_arn("eu-data")] == "fail"
+    # The emulator's ListBuckets has no BucketRegion: one GetBucketLocation per bucket.
+    assert outcome.api_calls["s3:GetBucketLocation"] == 3
+
+
+def test_bucket_of_unknown_region_and_single_region_trail_is_unknown(aws):
+    bucket(aws, "data")
+    trail(aws, "regional", multi_region=False, classic=_classic(["arn:aws:s3"]))
+    inject_error(aws, "GetBucketLocation", "AccessDenied")
+    result = one(live_scan(aws, "DE001"), "DE001", _arn("data"))
     assert result.status == "unknown"
     assert "region" in result.message
+
+
+def test_bucket_in_a_region_that_was_not_scanned_is_unknown(aws):
+    bucket(aws, "mumbai-data", region="ap-south-1")
+    trail(aws, "main", classic=_classic(["arn:aws:s3:::other/"]))
+    result = one(live_scan(aws, "DE001", regions=["us-east-1"]), "DE001", _arn("mumbai-data"))
+    assert result.status == "unknown"
+    assert "ap-south-1 was not scanned" in result.message
+
+
+def test_multi_region_coverage_decides_even_for_unscanned_regions(aws):
+    bucket(aws, "mumbai-data", region="ap-south-1")
+    trail(aws, "main", classic=_classic(["arn:aws:s3"]))
+    assert one(live_scan(aws, "DE001", regions=["us-east-1"]), "DE001", _arn("mumbai-data")).status == "pass"
 
 
 def test_unreadable_selectors_are_unknown(aws):

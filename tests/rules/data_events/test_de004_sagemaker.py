@@ -66,3 +66,11 @@ def test_endpoints_unlistable_is_unknown(aws):
     outcome = live_scan(aws, "DE004", regions=["us-east-1"])
     (result,) = outcome.results
     assert result.status == "unknown" and result.resource.region == "us-east-1"
+
+
+def test_one_direction_only_is_unknown_because_invoke_direction_is_undocumented(aws):
+    arn = endpoint(aws, "churn", capture=True)
+    trail(aws, "main", advanced=[data_selector(SM, read_only="false")])
+    result = one(live_scan(aws, "DE004"), "DE004", arn)
+    assert result.status == "unknown"
+    assert "not documented" in result.message

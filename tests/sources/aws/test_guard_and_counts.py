@@ -77,10 +77,27 @@ def test_calls_are_counted_per_operation(aws):
         "cloudtrail:GetEventSelectors": 2,
         "cloudtrail:GetInsightSelectors": 1,  # only the multi-region logging trail counts
         "s3:ListBuckets": 1,  # global
+        "s3:GetBucketLocation": 2,  # the emulator's ListBuckets lacks BucketRegion (AWS's has it)
         "lambda:ListFunctions": 3,
         "sagemaker:ListEndpoints": 3,
     }
     assert trail_arn("regional", "eu-west-1") in {r.resource.id for r in outcome.results}
+
+
+def test_bucket_region_from_the_listing_needs_no_extra_call(aws):
+    from testkit import add_to_response, bucket
+
+    bucket(aws, "data", region="eu-west-1")
+
+    def with_region(parsed):
+        for b in parsed["Buckets"]:
+            b["BucketRegion"] = "eu-west-1"
+
+    add_to_response(aws, "ListBuckets", with_region)
+    outcome = live_scan(aws, "DE001", regions=["eu-west-1"])
+    assert "s3:GetBucketLocation" not in outcome.api_calls
+    (bucket_result,) = [r for r in outcome.results if r.resource.type == "AWS::S3::Bucket"]
+    assert bucket_result.resource.region == "eu-west-1"
 
 
 def test_enabled_regions_come_from_describe_regions_in_the_account_partition(aws):
