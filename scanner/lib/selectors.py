@@ -30,6 +30,7 @@ SAGEMAKER_ENDPOINT = "AWS::SageMaker::Endpoint"
 DYNAMODB_TABLE = "AWS::DynamoDB::Table"
 CLASSIC_DATA_TYPES = frozenset({S3_OBJECT, LAMBDA_FUNCTION, DYNAMODB_TABLE})
 
+MANAGEMENT_KEYS = ("ReadWriteType", "IncludeManagementEvents", "ExcludeManagementEventSources")
 MANAGEMENT_EXCLUDABLE_SOURCES = frozenset({"kms.amazonaws.com", "rdsdata.amazonaws.com"})
 
 POSITIVE_OPS = ("Equals", "StartsWith", "EndsWith")
@@ -222,8 +223,8 @@ def _describe(field_selector: Mapping[str, Any]) -> str:
     return f"{field_selector.get('Field')} " + " and ".join(parts)
 
 
-def _selector_label(kind: str, index: int, selector: Mapping[str, Any]) -> str:
-    name = selector.get("Name")
+def _selector_label(kind: str, index: int, selector: Any) -> str:
+    name = selector.get("Name") if isinstance(selector, Mapping) else None
     label = f"{kind} selector #{index + 1}"
     return f'{label} "{name}"' if name else label
 
@@ -250,6 +251,93 @@ def _equals_contains(field_selector: Mapping[str, Any], wanted: str) -> bool | N
     return wanted in (_values(field_selector, "Equals") or [])
 
 
+# -- exact reasoning over prefix sets --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrefixSet:
+    """ARNs that start with one of `includes` and with none of `excludes`.
+
+    Selectors built from StartsWith / NotStartsWith (and classic S3 values) are exactly
+    such sets, which makes "do these selectors together record every object?" decidable.
+    Other conditions are under-approximated (never claimed as coverage they may not give).
+    """
+
+    includes: tuple[str, ...]
+    excludes: tuple[str, ...] = ()
+
+    def restrict(self, values: Iterable[str]) -> PrefixSet:
+        """AND with `StartsWith values`: two prefixes meet only if one extends the other."""
+        out: list[str] = []
+        for inc in self.includes:
+            for v in values:
+                if inc.startswith(v):
+                    out.append(inc)
+                elif v.startswith(inc):
+                    out.append(v)
+        return PrefixSet(tuple(dict.fromkeys(out)), self.excludes)
+
+    def without(self, values: Iterable[str]) -> PrefixSet:
+        return PrefixSet(self.includes, (*self.excludes, *values))
+
+    def contains(self, arn: str) -> bool:
+        return any(arn.startswith(i) for i in self.includes) and not any(
+            arn.startswith(e) for e in self.excludes
+        )
+
+
+EMPTY = PrefixSet(())
+
+
+def union_level(sets: Iterable[PrefixSet], prefix: str) -> Level:
+    """How much of {prefix + anything} the union of `sets` holds.
+
+    Whether an ARN is in a set depends only on the longest of the sets' strings that
+    prefixes it, so testing `prefix` and each string that extends it decides the question.
+    """
+    sets = [st for st in sets if st.includes]
+    points = {prefix} | {x for st in sets for x in (*st.includes, *st.excludes) if x.startswith(prefix)}
+    hits = [any(st.contains(p) for st in sets) for p in sorted(points)]
+    if hits and all(hits):
+        return Level.FULL
+    return Level.PARTIAL if any(hits) else Level.NONE
+
+
+def _shape_problem(value: Any, path: str = "selector") -> str | None:
+    """Why a selector cannot be read (an unresolved value, a wrong type), or None."""
+    if isinstance(value, Unknown):
+        return f"{path} is unknown ({value.reason})"
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            problem = _shape_problem(v, f"{path}.{k}")
+            if problem:
+                return problem
+        return None
+    if isinstance(value, list | tuple):
+        for n, v in enumerate(value):
+            problem = _shape_problem(v, f"{path}[{n}]")
+            if problem:
+                return problem
+        return None
+    if value is None or isinstance(value, str | bool | int | float):
+        return None
+    return f"{path} has an unexpected value {value!r:.80}"
+
+
+def _malformed(selector: Any, label: str, lists: tuple[str, ...]) -> str | None:
+    if not isinstance(selector, Mapping):
+        return f"{label} is not a mapping: {selector!r:.80}"
+    for key in lists:
+        value = selector.get(key)
+        if value is not None and not isinstance(value, list | tuple):
+            return f"{label}: {key} is not a list"
+        for item in value or []:
+            if not isinstance(item, Mapping):
+                return f"{label}: an entry of {key} is not a mapping"
+    problem = _shape_problem(selector, label)
+    return problem
+
+
 # -- advanced selectors ---------------------------------------------------------------------
 
 
@@ -259,6 +347,9 @@ class _Eval:
     directions: tuple[Direction, ...]
     notes: list[str]
     exclusion_only: bool = False
+    # Prefix targets: the ARNs the selector records (exact, or an under-approximation).
+    arns: PrefixSet | None = None
+    exact: bool = True
 
 
 def _advanced_selector(
@@ -297,6 +388,8 @@ def _advanced_selector(
         else:
             directions = tuple(d for d in directions if d in dirs)
 
+    arns = PrefixSet((target.norm(target.arn),)) if target is not None and target.prefix else None
+    exact = level == Level.FULL
     if category == "Data":
         for fs in by_field.pop("resources.ARN", []):
             for op in OPERATORS:
@@ -307,6 +400,8 @@ def _advanced_selector(
                 if cond < Level.FULL:
                     notes.append(f"{label}: resources.ARN {op} {', '.join(values)}")
                 level = min(level, cond)
+                if arns is not None:
+                    arns, exact = _narrow(arns, exact, op, [target.norm(v) for v in values])  # type: ignore[union-attr]
     else:
         sources = by_field.pop("eventSource", [])
         for fs in sources:
@@ -325,9 +420,26 @@ def _advanced_selector(
             notes.append(f"{label}: narrowed by {_describe(fs)}")
         exclusion_only = False
         level = min(level, Level.PARTIAL)
+        arns, exact = (EMPTY if arns is not None else None), False
+    if arns is not None and exact:
+        level = union_level([arns], target.norm(target.arn))  # type: ignore[union-attr]
     if not notes and level == Level.FULL:
         notes.append(f"{label} records them")
-    return _Eval(level, directions, notes, exclusion_only)
+    return _Eval(level, directions, notes, exclusion_only, arns, exact)
+
+
+def _narrow(arns: PrefixSet, exact: bool, op: str, values: list[str]) -> tuple[PrefixSet, bool]:
+    """AND one resources.ARN condition into the set; conditions a prefix set cannot state
+    shrink it to what it surely holds (an under-approximation) and make it inexact."""
+    if op == "StartsWith":
+        return arns.restrict(values), exact
+    if op == "NotStartsWith":
+        return arns.without(values), exact
+    if op == "NotEquals":
+        return arns.without(values), False  # excludes at least these ARNs
+    if op == "EndsWith" and all(v == "" for v in values):
+        return arns, exact
+    return EMPTY, False  # Equals (single ARNs), EndsWith, NotEndsWith: no whole prefix is sure
 
 
 # -- classic selectors ----------------------------------------------------------------------
@@ -365,37 +477,39 @@ def _cap(cov: DirCoverage, cap: Level, note: str) -> DirCoverage:
     return DirCoverage(cap, (*cov.notes, note), cov.exclusion_only)
 
 
-def _classic_value_level(target: Target, value: str, partition: str) -> tuple[Level, str | None]:
-    """Level of one classic DataResources value for the target, with a note when not full."""
+def _classic_value(target: Target, value: str, partition: str) -> tuple[Level, str | None, str | None]:
+    """Level of one classic DataResources value for the target, a note when not full, and
+    the ARN prefix it records exactly (None when it is not a whole prefix)."""
     if target.resource_type == S3_OBJECT:
         if value in (f"arn:{partition}:s3", f"arn:{partition}:s3:::"):
             cond = f"arn:{partition}:s3:::"
         elif not value.startswith(f"arn:{partition}:s3:::"):
-            return Level.NONE, None
+            return Level.NONE, None, None
         elif "*" in value:
-            return Level.UNKNOWN, f"value {value} uses a wildcard, which CloudTrail does not document"
+            return Level.UNKNOWN, f"value {value} uses a wildcard, which CloudTrail does not document", None
         elif "/" not in value[len(f"arn:{partition}:s3:::") :]:
             # Documented as rejected by PutEventSelectors; what a trail that holds it records
             # anyway is not documented. At most it means the whole bucket, so it can prove
             # nothing beyond partial coverage (DE005 flags the value in IaC).
             level = arn_condition_level(target, "StartsWith", [value + "/"])
             note = f"value {value} lacks the trailing '/' after the bucket name; its effect is undocumented"
-            return (Level.UNKNOWN if level == Level.FULL else level), note
+            return (Level.UNKNOWN if level == Level.FULL else level), note, None
         else:
             cond = value
         level = arn_condition_level(target, "StartsWith", [cond])
-        return level, (f"value {value} covers only part of it" if level == Level.PARTIAL else None)
+        return level, (f"value {value} covers only part of it" if level == Level.PARTIAL else None), cond
     if target.resource_type == LAMBDA_FUNCTION:
         if value in (f"arn:{partition}:lambda", f"arn:{partition}:lambda:"):
-            return arn_condition_level(target, "StartsWith", [f"arn:{partition}:lambda:"]), None
+            cond = f"arn:{partition}:lambda:"
+            return arn_condition_level(target, "StartsWith", [cond]), None, cond
         # Function ARNs are exact: ...:function:helloworld does not cover helloworld2.
         level = arn_condition_level(target, "Equals", [value])
-        return level, (f"value {value} covers only part of it" if level == Level.PARTIAL else None)
+        return level, (f"value {value} covers only part of it" if level == Level.PARTIAL else None), None
     if target.resource_type == DYNAMODB_TABLE:
         if value == f"arn:{partition}:dynamodb":
-            return Level.FULL, None
-        return arn_condition_level(target, "Equals", [value]), None
-    return Level.NONE, None  # other types need advanced selectors
+            return Level.FULL, None, None
+        return arn_condition_level(target, "Equals", [value]), None, None
+    return Level.NONE, None, None  # other types need advanced selectors
 
 
 def _partition_of(target: Target) -> str:
@@ -407,29 +521,68 @@ def _partition_of(target: Target) -> str:
 
 def data_coverage(selectors: TrailSelectors, target: Target) -> Coverage:
     """Which data events of `target` the trail records, per direction."""
-    result = Coverage()
     partition = _partition_of(target)
+    contributions: list[tuple[tuple[Direction, ...], DirCoverage, PrefixSet | None, bool]] = []
     for i, sel in enumerate(selectors.classic):
-        directions, cap = _classic_directions(sel)
         label = _selector_label("classic", i, sel)
+        problem = _malformed(sel, label, ("DataResources",))
+        if problem:
+            contributions.append((BOTH, DirCoverage(Level.UNKNOWN, (problem,)), None, False))
+            continue
+        directions, cap = _classic_directions(sel)
         best = DirCoverage()
+        arns = EMPTY if target.prefix else None
+        exact = cap == Level.FULL
         for dr in sel.get("DataResources") or []:
             if dr.get("Type") != target.resource_type:
                 continue
-            for value in dr.get("Values") or []:
-                level, note = _classic_value_level(target, str(value), partition)
+            values = dr.get("Values") or []
+            for value in [values] if isinstance(values, str) else values:
+                level, note, include = _classic_value(target, str(value), partition)
                 notes = (f"{label}: {note}",) if note else (f"{label}: {value} records them",)
                 best = best.better(DirCoverage(level, notes))
+                if arns is not None:
+                    if include is None:
+                        exact = exact and level == Level.NONE
+                    else:
+                        arns = PrefixSet((*arns.includes, target.norm(include)))
         if best.level > Level.NONE or best.notes:
             best = _cap(best, cap, f"{label}: ReadWriteType {sel.get('ReadWriteType')!r} is not understood")
-            result = result.merge(_directional(best, directions))
+            contributions.append((directions, best, arns, exact))
     for i, sel in enumerate(selectors.advanced):
         label = _selector_label("advanced", i, sel)
-        ev = _advanced_selector(sel, label, "Data", target)
-        if ev is None:
+        problem = _malformed(sel, label, ("FieldSelectors",))
+        if problem:
+            contributions.append((BOTH, DirCoverage(Level.UNKNOWN, (problem,)), None, False))
             continue
-        result = result.merge(_directional(DirCoverage(ev.level, tuple(ev.notes)), ev.directions))
-    return result
+        ev = _advanced_selector(sel, label, "Data", target)
+        if ev is not None:
+            contributions.append((ev.directions, DirCoverage(ev.level, tuple(ev.notes)), ev.arns, ev.exact))
+    return Coverage(
+        _combine([(c, a, e) for d, c, a, e in contributions if Direction.READ in d], target),
+        _combine([(c, a, e) for d, c, a, e in contributions if Direction.WRITE in d], target),
+    )
+
+
+def _combine(parts: list[tuple[DirCoverage, PrefixSet | None, bool]], target: Target) -> DirCoverage:
+    """OR of the selectors recording one direction, with the union worked out exactly for
+    prefix targets: two partial selectors may together record everything."""
+    best = DirCoverage()
+    for cov, _, _ in parts:
+        best = best.better(cov)
+    if best.level == Level.FULL or not target.prefix:
+        return best
+    partial = [(cov, arns, exact) for cov, arns, exact in parts if cov.level >= Level.PARTIAL]
+    if len(partial) < 2:
+        return best
+    if union_level([a for _, a, _ in partial if a is not None], target.norm(target.arn)) == Level.FULL:
+        return DirCoverage(Level.FULL, (*best.notes, "together these selectors record every one"))
+    if not all(exact for _, _, exact in partial):
+        note = (
+            "together these selectors might record every one; their conditions do not let opscheck prove it"
+        )
+        return DirCoverage(max(best.level, Level.UNKNOWN), (*best.notes, note))
+    return best
 
 
 def management_coverage(selectors: TrailSelectors) -> Coverage:
@@ -441,6 +594,14 @@ def management_coverage(selectors: TrailSelectors) -> Coverage:
     result = Coverage()
     for i, sel in enumerate(selectors.classic):
         label = _selector_label("classic", i, sel)
+        # Data resources do not matter here: an unresolved bucket list leaves management known.
+        if isinstance(sel, Mapping):
+            problem = _shape_problem({k: sel.get(k) for k in MANAGEMENT_KEYS}, label)
+        else:
+            problem = _malformed(sel, label, ())
+        if problem:
+            result = result.merge(_directional(DirCoverage(Level.UNKNOWN, (problem,)), BOTH))
+            continue
         directions, cap = _classic_directions(sel)
         include = _flag(sel.get("IncludeManagementEvents"), default=True)
         if include is False:
@@ -457,6 +618,10 @@ def management_coverage(selectors: TrailSelectors) -> Coverage:
         result = result.merge(_directional(cov, directions))
     for i, sel in enumerate(selectors.advanced):
         label = _selector_label("advanced", i, sel)
+        problem = _malformed(sel, label, ("FieldSelectors",))
+        if problem:
+            result = result.merge(_directional(DirCoverage(Level.UNKNOWN, (problem,)), BOTH))
+            continue
         ev = _advanced_selector(sel, label, "Management", None)
         if ev is None:
             continue

@@ -520,15 +520,6 @@ def test_advanced_conditions_are_anded_disjoint_buckets_cover_nothing() -> None:
     assert data_levels(selectors, s3_bucket("bucket-b")) == (NONE, NONE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "conditions inside a selector are ANDed, and no ARN satisfies two disjoint StartsWith "
-        "conditions, so nothing is recorded (NONE); selectors.py ANDs per-condition levels with "
-        "min(), and min(PARTIAL, PARTIAL) = PARTIAL overstates a contradictory selector "
-        "(arn_condition_level/_advanced_selector). Contrived selector, low impact."
-    ),
-)
 @pytest.mark.parametrize(
     ("first", "second", "target"),
     [
@@ -1059,3 +1050,98 @@ def test_unrecognised_read_write_type_is_unknown_not_silently_none():
 def test_include_management_events_spelled_as_string(flag, level):
     cov = management_coverage(TrailSelectors(classic=({"IncludeManagementEvents": flag},)))
     assert cov.read.level == level and cov.write.level == level
+
+
+# -- added after review: the union of several selectors is worked out, not approximated -----
+
+NOISY = "arn:aws:s3:::noisy/"
+
+
+def _adv(name, *fields):
+    return {
+        "Name": name,
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": [S3]},
+            *fields,
+        ],
+    }
+
+
+def test_two_selectors_that_together_record_every_bucket_are_full():
+    sel = TrailSelectors(
+        advanced=(
+            _adv(
+                "noisy writes",
+                {"Field": "resources.ARN", "StartsWith": [NOISY]},
+                {"Field": "readOnly", "Equals": ["false"]},
+            ),
+            _adv("all but noisy", {"Field": "resources.ARN", "NotStartsWith": [NOISY]}),
+        )
+    )
+    cov = data_coverage(sel, all_s3_buckets())
+    assert cov.write.level == Level.FULL
+    assert cov.read.level == Level.PARTIAL  # reads of the noisy bucket are not recorded
+    assert data_coverage(sel, s3_bucket("noisy")).write.level == Level.FULL
+
+
+def test_two_prefixes_of_one_bucket_stay_partial():
+    sel = TrailSelectors(
+        classic=(
+            {
+                "DataResources": [
+                    {"Type": S3, "Values": ["arn:aws:s3:::data/raw/", "arn:aws:s3:::data/curated/"]}
+                ]
+            },
+        )
+    )
+    assert data_coverage(sel, s3_bucket("data")).write.level == Level.PARTIAL
+
+
+def test_classic_bucket_prefixes_and_an_exclusion_can_add_up():
+    sel = TrailSelectors(
+        classic=({"DataResources": [{"Type": S3, "Values": [NOISY]}]},),
+        advanced=(_adv("rest", {"Field": "resources.ARN", "NotStartsWith": [NOISY]}),),
+    )
+    assert data_coverage(sel, all_s3_buckets()).level == Level.FULL
+
+
+def test_partial_selectors_whose_union_cannot_be_proven_are_unknown():
+    sel = TrailSelectors(
+        advanced=(
+            _adv("puts", {"Field": "eventName", "Equals": ["PutObject"]}),
+            _adv("the rest", {"Field": "eventName", "NotEquals": ["PutObject"]}),
+        )
+    )
+    assert data_coverage(sel, s3_bucket("b")).write.level == Level.UNKNOWN
+
+
+def test_one_narrowed_selector_alone_is_partial():
+    sel = TrailSelectors(advanced=(_adv("puts", {"Field": "eventName", "Equals": ["PutObject"]}),))
+    assert data_coverage(sel, s3_bucket("b")).write.level == Level.PARTIAL
+
+
+@pytest.mark.parametrize(
+    "selectors",
+    [
+        TrailSelectors(classic=({"DataResources": [{"Type": S3, "Values": Unknown("var.buckets")}]},)),
+        TrailSelectors(classic=({"DataResources": {"Type": S3, "Values": ["arn:aws:s3"]}},)),
+        TrailSelectors(classic=({"DataResources": [{"Type": S3, "Values": [Unknown("var.bucket")]}]},)),
+        TrailSelectors(advanced=(_adv("x", {"Field": "resources.ARN", "StartsWith": Unknown("var.p")}),)),
+        TrailSelectors(advanced=("not a selector",)),
+    ],
+    ids=["values-unknown", "data-resources-dict", "unknown-inside-list", "advanced-unknown", "advanced-str"],
+)
+def test_unresolved_or_malformed_selectors_are_unknown_never_a_crash(selectors):
+    cov = data_coverage(selectors, s3_bucket("b"))
+    assert cov.read.level == Level.UNKNOWN and cov.write.level == Level.UNKNOWN
+    mgmt = management_coverage(selectors)
+    if selectors.classic:  # an unresolved bucket list says nothing about management events
+        assert (mgmt.read.level, mgmt.write.level) == (Level.FULL, Level.FULL)
+    else:
+        assert Level.UNKNOWN in (mgmt.read.level, mgmt.write.level)
+
+
+def test_unresolved_management_flag_is_unknown():
+    sel = TrailSelectors(classic=({"ReadWriteType": Unknown("var.rw")},))
+    assert management_coverage(sel).read.level == Level.UNKNOWN
