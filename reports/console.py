@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from scanner.model import Result, ScanError, Status
-from scanner.scan import ScanOutcome
+from scanner.results import ScanOutcome
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.model import Result, Unknown
-from scanner.scan import ScanOutcome
+from scanner.results import ScanOutcome
 
 SCHEMA_VERSION = "1"
 

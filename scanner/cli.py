@@ -12,8 +12,9 @@ from typing import TextIO
 
 from scanner import __version__, engine
 from scanner.model import Severity
+from scanner.results import ScanOutcome, exit_code
 from scanner.rule import Rule
-from scanner.scan import ScanOutcome, exit_code, scan_aws
+from scanner.scan import scan_aws
 from scanner.sources.aws.session import AwsOptions, ConfigurationError
 from scanner.sources.aws.source import invalid_regions
 

@@ -11,6 +11,14 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+# CloudFormation type names of the resources opscheck models, defined once for sources
+# and rules alike. Account-level results use AWS::Account (not a CloudFormation type).
+ACCOUNT = "AWS::Account"
+TRAIL = "AWS::CloudTrail::Trail"
+BUCKET = "AWS::S3::Bucket"
+FUNCTION = "AWS::Lambda::Function"
+ENDPOINT = "AWS::SageMaker::Endpoint"
+
 
 class Severity(enum.StrEnum):
     CRITICAL = "critical"
@@ -133,6 +141,11 @@ class Scope:
     @property
     def is_live(self) -> bool:
         return self.kind == "aws-account"
+
+    def account_ref(self, region: str | None = None) -> ResourceRef:
+        """The `AWS::Account` resource of account-level results."""
+        name = self.account_id or self.id
+        return ResourceRef(type=ACCOUNT, id=name, name=name, account_id=self.account_id, region=region)
 
 
 @dataclass(frozen=True)

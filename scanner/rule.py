@@ -19,8 +19,6 @@ from scanner.model import Resource, ResourceRef, Result, Scope, Severity, Status
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9_]*[0-9]+$")
 SOURCES = ("aws", "terraform", "cloudformation")
 
-ACCOUNT_TYPE = "AWS::Account"
-
 
 @dataclass(frozen=True)
 class RuleMeta:
@@ -180,13 +178,7 @@ class RuleContext:
     @staticmethod
     def account(scope: Scope, region: str | None = None) -> ResourceRef:
         """The `AWS::Account` resource of account-level results."""
-        return ResourceRef(
-            type=ACCOUNT_TYPE,
-            id=scope.account_id or scope.id,
-            name=scope.account_id or scope.id,
-            account_id=scope.account_id,
-            region=region,
-        )
+        return scope.account_ref(region)
 
     def gap_unknowns(
         self, inventory: Inventory, scope: Scope, resource_type: str, noun: str

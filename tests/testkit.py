@@ -14,8 +14,9 @@ from botocore.awsrequest import AWSResponse
 
 from scanner import engine
 from scanner.model import Result
+from scanner.results import ScanOutcome
 from scanner.rule import Rule
-from scanner.scan import ScanOutcome, scan_aws
+from scanner.scan import scan_aws
 from scanner.sources.aws.session import AwsOptions
 
 ACCOUNT = "123456789012"

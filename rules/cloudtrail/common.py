@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from scanner.inventory import Inventory
-from scanner.lib.trails import TRAIL, TrailListing, TrailView, first_declared, own_trails
-from scanner.model import Resource, ResourceRef, Result, Scope
+from scanner.lib.trails import TRAIL, TrailView, own_trails
+from scanner.model import Result, Scope
 from scanner.rule import RuleContext
 
 TRAIL_BASE = {TRAIL: ()}
@@ -31,16 +31,3 @@ def per_trail(
             yield judge(v, scope)
         if scope.is_live:
             yield from ctx.gap_unknowns(inventory, scope, TRAIL, "Trails")
-
-
-def account_subject(ctx: RuleContext, scope: Scope, listing: TrailListing) -> Resource | ResourceRef | None:
-    """Account-level rules: the account (live) or the first trail declared in the
-    configuration (IaC); None for a configuration without trails (no result)."""
-    if scope.is_live:
-        return ctx.account(scope)
-    first = first_declared(listing.views)
-    return first.resource if first else None
-
-
-def account_name(scope: Scope) -> str:
-    return f"Account {scope.account_id}" if scope.is_live else "This configuration"

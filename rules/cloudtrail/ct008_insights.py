@@ -2,9 +2,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rules.cloudtrail.common import account_name, account_subject
 from scanner.inventory import Inventory
-from scanner.lib.trails import TRAIL, TrailView, Tri, describe, trail_listing, tri_and, tri_any
+from scanner.lib.trails import (
+    TRAIL,
+    TrailView,
+    Tri,
+    account_name,
+    account_subject,
+    describe,
+    trail_listing,
+    tri_and,
+    tri_any,
+)
 from scanner.model import Result, Unknown
 from scanner.rule import RuleContext, rule
 
@@ -56,7 +65,7 @@ def ct008(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
     """
     for scope in inventory.scopes:
         listing = trail_listing(inventory, scope)
-        subject = account_subject(ctx, scope, listing)
+        subject = account_subject(scope, listing)
         if subject is None:
             continue
         who = account_name(scope)

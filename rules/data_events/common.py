@@ -6,10 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from rules.cloudtrail.common import account_name, account_subject
 from scanner.inventory import Inventory
 from scanner.lib.selectors import Direction, Level, Target
-from scanner.lib.trails import TRAIL, TrailCoverage, data_event_coverage, trail_listing
+from scanner.lib.trails import (
+    TRAIL,
+    TrailCoverage,
+    account_name,
+    account_subject,
+    data_event_coverage,
+    trail_listing,
+)
 from scanner.model import Resource, ResourceRef, Result, Severity, Unknown
 from scanner.rule import RuleContext
 
@@ -64,7 +70,7 @@ def account_and_each(
     the type, now and later) and one result per resource of the type."""
     for scope in inventory.scopes:
         listing = trail_listing(inventory, scope)
-        subject = account_subject(ctx, scope, listing)
+        subject = account_subject(scope, listing)
         if subject is not None:
             cov = data_event_coverage(listing, all_target(scope.partition), direction, region=None)
             yield verdict(ctx, subject, account_name(scope), what, cov, every=noun)

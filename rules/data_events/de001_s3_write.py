@@ -5,10 +5,8 @@ from collections.abc import Iterator
 from rules.data_events.common import DATA_NEEDS, account_and_each
 from scanner.inventory import Inventory
 from scanner.lib.selectors import Direction, all_s3_buckets, s3_bucket
-from scanner.model import Result
+from scanner.model import BUCKET, Result
 from scanner.rule import RuleContext, rule
-
-BUCKET = "AWS::S3::Bucket"
 
 S3_TERRAFORM = """
     resource "aws_cloudtrail" "main" {

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rules.data_events.common import DATA_NEEDS, account_and_each
-from rules.data_events.de001_s3_write import BUCKET, S3_CLOUDFORMATION, S3_TERRAFORM
+from rules.data_events.de001_s3_write import S3_CLOUDFORMATION, S3_TERRAFORM
 from scanner.inventory import Inventory
 from scanner.lib.selectors import Direction, all_s3_buckets, s3_bucket
-from scanner.model import Result
+from scanner.model import BUCKET, Result
 from scanner.rule import RuleContext, rule
 
 

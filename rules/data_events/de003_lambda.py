@@ -5,10 +5,8 @@ from collections.abc import Iterator
 from rules.data_events.common import DATA_NEEDS, account_and_each
 from scanner.inventory import Inventory
 from scanner.lib.selectors import Direction, all_lambda_functions, lambda_function
-from scanner.model import Result
+from scanner.model import FUNCTION, Result
 from scanner.rule import RuleContext, rule
-
-FUNCTION = "AWS::Lambda::Function"
 
 
 @rule(

@@ -6,10 +6,8 @@ from rules.data_events.common import DATA_NEEDS, verdict
 from scanner.inventory import Inventory
 from scanner.lib.selectors import Direction, Level, Target, sagemaker_endpoint
 from scanner.lib.trails import TrailCoverage, TrailListing, as_tri, data_event_coverage, trail_listing
-from scanner.model import Result, Severity, Unknown
+from scanner.model import ENDPOINT, Result, Severity, Unknown
 from scanner.rule import RuleContext, rule
-
-ENDPOINT = "AWS::SageMaker::Endpoint"
 
 
 @rule(

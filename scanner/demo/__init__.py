@@ -18,7 +18,8 @@ from reports import console
 from reports import json as json_report
 from scanner import engine
 from scanner.demo.seed import HOME, seed
-from scanner.scan import ScanOutcome, scan_aws
+from scanner.results import ScanOutcome
+from scanner.scan import scan_aws
 from scanner.sources.aws.session import AwsOptions
 
 # Variables that would point the emulated scan at a real account or endpoint.

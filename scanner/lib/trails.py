@@ -20,9 +20,7 @@ from scanner.lib.selectors import (
     data_coverage,
     management_coverage,
 )
-from scanner.model import Resource, Scope, Unknown
-
-TRAIL = "AWS::CloudTrail::Trail"
+from scanner.model import TRAIL, Resource, ResourceRef, Scope, Unknown
 
 Tri = bool | Unknown
 
@@ -280,3 +278,17 @@ def data_event_coverage(
             best = Level.UNKNOWN
             unknown_reasons.append(unseen.reason)
     return TrailCoverage(best, trails, unknown_reasons if best == Level.UNKNOWN else [])
+
+
+def account_subject(scope: Scope, listing: TrailListing) -> Resource | ResourceRef | None:
+    """Subject of account-level results (CT001, CT008, DE001-DE003): the account (live) or
+    the first trail declared in the configuration (IaC); None for a configuration without
+    trails, which gets no account-level result (RULES.md)."""
+    if scope.is_live:
+        return scope.account_ref()
+    first = first_declared(listing.views)
+    return first.resource if first else None
+
+
+def account_name(scope: Scope) -> str:
+    return f"Account {scope.account_id}" if scope.is_live else "This configuration"

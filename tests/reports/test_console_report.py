@@ -4,7 +4,7 @@ import io
 
 from reports import console
 from scanner.model import Location, ResourceRef, Result, ScanError, Severity, Status
-from scanner.scan import ScanOutcome
+from scanner.results import ScanOutcome
 
 
 class Tty(io.StringIO):

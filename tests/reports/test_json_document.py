@@ -4,7 +4,7 @@ import json
 
 from reports import json as json_report
 from scanner.model import ResourceRef, Result, Severity, Status, Suppression, Unknown
-from scanner.scan import ScanOutcome, exit_code
+from scanner.results import ScanOutcome, exit_code
 from testkit import live_scan, rules, trail
 
 

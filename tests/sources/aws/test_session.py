@@ -4,7 +4,8 @@ import json
 
 import boto3
 
-from scanner.scan import exit_code, scan_aws
+from scanner.results import exit_code
+from scanner.scan import scan_aws
 from scanner.sources.aws.session import AwsOptions
 from testkit import live_scan, rules, trail
 

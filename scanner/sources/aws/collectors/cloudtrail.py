@@ -14,13 +14,11 @@ from functools import partial
 from typing import Any
 
 from scanner.lib.arn import parse_arn
-from scanner.model import Resource, Unknown
+from scanner.model import TRAIL, Resource, Unknown
 from scanner.sources.aws.collectors.base import CollectContext, Collector, jsonable
 from scanner.sources.aws.errors import ApiFailure
 from scanner.sources.aws.guard import Operation
 from scanner.sources.aws.runner import Task
-
-TRAIL = "AWS::CloudTrail::Trail"
 
 # DescribeTrails field -> CloudFormation property.
 TRAIL_PROPERTIES = {

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from scanner.model import FUNCTION
 from scanner.sources.aws.collectors.listing import ListCollector, Listing
-
-FUNCTION = "AWS::Lambda::Function"
 
 
 class LambdaFunctionCollector(ListCollector):

@@ -5,14 +5,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from scanner.model import Resource
+from scanner.model import BUCKET, Resource
 from scanner.sources.aws.collectors.base import CollectContext
 from scanner.sources.aws.collectors.listing import ListCollector, Listing
 from scanner.sources.aws.errors import ApiFailure
 from scanner.sources.aws.guard import Operation
 from scanner.sources.aws.runner import Task
-
-BUCKET = "AWS::S3::Bucket"
 
 # GetBucketLocation's legacy answers: no constraint is us-east-1, "EU" is eu-west-1.
 LEGACY_LOCATIONS = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}

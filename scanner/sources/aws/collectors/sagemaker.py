@@ -5,14 +5,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from scanner.model import Resource, Unknown
+from scanner.model import ENDPOINT, Resource, Unknown
 from scanner.sources.aws.collectors.base import CollectContext, jsonable
 from scanner.sources.aws.collectors.listing import ListCollector, Listing
 from scanner.sources.aws.errors import ApiFailure
 from scanner.sources.aws.guard import Operation
 from scanner.sources.aws.runner import Task
-
-ENDPOINT = "AWS::SageMaker::Endpoint"
 
 
 class SageMakerEndpointCollector(ListCollector):
