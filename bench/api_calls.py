@@ -1,0 +1,64 @@
+"""API calls of a live scan of the demo account, per operation, against the minimum.
+
+The minimum is derived from what the scan found (regions, unique trails, endpoints), by
+the reasoning written next to each line; the ratio is actual / minimum.
+
+    .venv/bin/python bench/api_calls.py
+"""
+
+from __future__ import annotations
+
+from scanner.demo import demo_scan
+from scanner.lib.selectors import Level
+from scanner.model import ENDPOINT, TRAIL, Status
+
+
+def main() -> None:
+    outcome = demo_scan()
+    calls = outcome.api_calls or {}
+    regions = len(outcome.targets[0]["regions"])
+    trails = {r.resource.id for r in outcome.results if r.resource.type == TRAIL}
+    multi_region_logging = {
+        r.resource.id
+        for r in outcome.results
+        if r.rule_id == "CT002"
+        and r.status == Status.PASS
+        and any(
+            x.rule_id == "CT003" and x.resource.id == r.resource.id and x.status == Status.PASS
+            for x in outcome.results
+        )
+    }
+    uncovered_endpoints = [
+        r
+        for r in outcome.results
+        if r.rule_id == "DE004"
+        and r.resource.type == ENDPOINT
+        and r.evidence.get("coverage") != Level.FULL.name.lower()
+    ]
+    minimum = {
+        "sts:GetCallerIdentity": (1, "account id and partition"),
+        "ec2:DescribeRegions": (1, "the enabled regions"),
+        "cloudtrail:DescribeTrails": (regions, "one per region: a single-region trail can live in any"),
+        "cloudtrail:GetTrailStatus": (len(trails), "one per unique trail, by ARN in its home region"),
+        "cloudtrail:GetEventSelectors": (len(trails), "one per unique trail with custom selectors"),
+        "cloudtrail:GetInsightSelectors": (
+            len(multi_region_logging),
+            "only multi-region logging trails count",
+        ),
+        "s3:ListBuckets": (1, "global, paginated"),
+        "s3:GetBucketLocation": (0, "AWS's ListBuckets returns BucketRegion; the emulator does not"),
+        "lambda:ListFunctions": (regions, "one per region"),
+        "sagemaker:ListEndpoints": (regions, "one per region"),
+        "sagemaker:DescribeEndpoint": (len(uncovered_endpoints), "capture state matters only when uncovered"),
+    }
+    total_actual = sum(calls.values())
+    total_min = sum(m for m, _ in minimum.values())
+    print(f"{'operation':34} {'calls':>6} {'minimum':>8}  why")
+    for op in sorted(set(calls) | set(minimum)):
+        least, why = minimum.get(op, (0, "not expected"))
+        print(f"{op:34} {calls.get(op, 0):>6} {least:>8}  {why}")
+    print(f"{'total':34} {total_actual:>6} {total_min:>8}  ratio {total_actual / total_min:.2f}")
+
+
+if __name__ == "__main__":
+    main()
