@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from scanner.inventory import Inventory
 from scanner.lib.arn import partition_of_region
@@ -35,8 +35,6 @@ class LiveCollection:
     inventory: Inventory
     errors: list[ScanError]
     api_calls: dict[str, int]
-    refused: dict[str, int] = field(default_factory=dict)
-    caller_arn: str | None = None
 
     @property
     def total_calls(self) -> int:
@@ -115,8 +113,6 @@ def collect_account(options: AwsOptions, needs: Mapping[str, frozenset[str]]) ->
         inventory=inventory,
         errors=sorted(sink.errors, key=ScanError.sort_key),
         api_calls=guard.snapshot(),
-        refused=dict(guard.refused),
-        caller_arn=session.caller_arn,
     )
 
 
