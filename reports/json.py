@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from scanner import __version__
-from scanner.model import Result, Unknown
+from scanner.model import Reference, Result, Unknown
 from scanner.results import ScanOutcome
 
 SCHEMA_VERSION = "1"
@@ -16,6 +16,8 @@ def _plain(value: Any) -> Any:
     """Evidence as plain JSON: Unknown values spelled out, dict keys sorted (determinism)."""
     if isinstance(value, Unknown):
         return {"unknown": value.reason}
+    if isinstance(value, Reference):
+        return {"reference": value.text}
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     if isinstance(value, list | tuple | set | frozenset):

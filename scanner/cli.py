@@ -14,7 +14,7 @@ from scanner import __version__, engine
 from scanner.model import Severity
 from scanner.results import ScanOutcome, exit_code
 from scanner.rule import Rule
-from scanner.scan import scan_aws
+from scanner.scan import scan_aws, scan_iac
 from scanner.sources.aws.session import AwsOptions, ConfigurationError
 from scanner.sources.aws.source import invalid_regions
 
@@ -109,10 +109,7 @@ def cmd_scan(args: argparse.Namespace, out: TextIO) -> int:
     if args.paths and args.aws:
         raise UsageError("give either PATH... (IaC) or --aws, not both")
     if args.paths:
-        raise UsageError(
-            "IaC scanning (Terraform, plan JSON, CloudFormation) is not available in "
-            f"opscheck {__version__} yet; use --aws"
-        )
+        return _scan_paths(args, formats, out)
     if not args.aws:
         raise UsageError("nothing to scan: give IaC paths or --aws")
     bad = invalid_regions(args.region)
@@ -123,6 +120,7 @@ def cmd_scan(args: argparse.Namespace, out: TextIO) -> int:
     if args.max_workers < 1:
         raise UsageError("--max-workers must be at least 1")
     rules, load_errors = load_rules(args.rules_dir, args.rules, args.skip_rules)
+    rules = for_sources(rules, {"aws"}, "live AWS scans")
     options = AwsOptions(
         profile=args.profile,
         role_arn=args.role_arn,
@@ -138,6 +136,38 @@ def cmd_scan(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError(str(exc)) from exc
     write_outputs(outcome, formats, args, out)
     return exit_code(outcome, args.fail_on, args.strict)
+
+
+def _scan_paths(args: argparse.Namespace, formats: list[str], out: TextIO) -> int:
+    aws_only = [
+        flag
+        for flag, value in (
+            ("--profile", args.profile),
+            ("--region", args.region),
+            ("--role-arn", args.role_arn),
+            ("--endpoint-url", args.endpoint_url),
+        )
+        if value
+    ]
+    if aws_only:
+        raise UsageError(f"{', '.join(aws_only)} only apply to --aws scans")
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    rules, load_errors = load_rules(args.rules_dir, args.rules, args.skip_rules)
+    rules = for_sources(rules, {"terraform", "cloudformation"}, "infrastructure-as-code")
+    check_outputs(formats, args)
+    outcome = scan_iac([Path(p) for p in args.paths], rules, Path.cwd(), load_errors)
+    write_outputs(outcome, formats, args, out)
+    return exit_code(outcome, args.fail_on, args.strict)
+
+
+def for_sources(rules: list[Rule], sources: set[str], what: str) -> list[Rule]:
+    """The rules that apply to this kind of scan (RULES.md's sources column)."""
+    chosen = [r for r in rules if sources & set(r.meta.sources)]
+    if not chosen:
+        raise UsageError(f"none of the selected rules applies to {what}")
+    return chosen
 
 
 def load_rules(rules_dirs: Sequence[str], include: Sequence[str], skip: Sequence[str]):

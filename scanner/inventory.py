@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from scanner.model import CollectionGap, Resource, Scope, Unknown
+from scanner.model import CollectionGap, InlineSuppression, Resource, Scope, Unknown
 
 
 @dataclass
@@ -18,6 +18,7 @@ class Inventory:
     scopes: list[Scope] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
     gaps: list[CollectionGap] = field(default_factory=list)
+    suppressions: list[InlineSuppression] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._by_type: dict[str, list[Resource]] = defaultdict(list)

@@ -18,6 +18,7 @@ TRAIL = "AWS::CloudTrail::Trail"
 BUCKET = "AWS::S3::Bucket"
 FUNCTION = "AWS::Lambda::Function"
 ENDPOINT = "AWS::SageMaker::Endpoint"
+ENDPOINT_CONFIG = "AWS::SageMaker::EndpointConfig"
 
 
 class Severity(enum.StrEnum):
@@ -64,6 +65,24 @@ class Unknown:
 
 def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A value computed from other declared things (IaC): known to be set, not known literally.
+
+    `target` is the identity of the declared resource it points at, when it points at one
+    (a CloudFormation logical id, a Terraform address), and `attribute` what of it is
+    taken (`Arn`, `arn`, None for a plain Ref). The inventory resolves `target`. `text`
+    is the expression as written, for messages and evidence.
+    """
+
+    text: str
+    target: str | None = None
+    attribute: str | None = None
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -181,6 +200,19 @@ class ScanError:
             str(self.line or 0).zfill(9),
             self.message,
         )
+
+
+@dataclass(frozen=True)
+class InlineSuppression:
+    """An `opscheck:ignore` written in the scanned code (Terraform comment or CloudFormation
+    Metadata), for one rule on one resource."""
+
+    rule_id: str
+    resource_id: str
+    path: str
+    line: int
+    reason: str
+    expires: str | None = None  # YYYY-MM-DD
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from pathlib import Path
 
 from scanner import engine
+from scanner.inventory import Inventory
 from scanner.model import ScanError
 from scanner.results import ScanOutcome
 from scanner.rule import Rule
+from scanner.sources import discovery
 from scanner.sources.aws.session import AwsOptions
 from scanner.sources.aws.source import SourceUnavailable, collect_account, unsupported_needs
+from scanner.sources.cloudformation.template import load_template
+from scanner.suppress import apply_inline
 
 
 def _now() -> dt.datetime:
@@ -86,3 +91,48 @@ def _nothing_read(calls: dict[str, int], errors: list[ScanError]) -> bool:
     collection_calls = sum(n for op, n in calls.items() if not op.startswith("sts:"))
     api_errors = sum(1 for e in errors if e.kind == "api")
     return collection_calls > 0 and api_errors >= collection_calls
+
+
+def scan_iac(
+    paths: list[Path], rules: list[Rule], cwd: Path, extra_errors: list[ScanError] | None = None
+) -> ScanOutcome:
+    """Scan IaC files and directories: every configuration found is one scope."""
+    started, t0 = _now(), time.monotonic()
+    found = discovery.discover(paths, cwd)
+    errors = list(extra_errors or []) + found.errors
+    inventory = Inventory()
+    configurations = [
+        load_template(path, discovery.relative(path, cwd), parsed) for path, parsed in found.templates
+    ]
+    for tf_dir in found.terraform_dirs:
+        rel = discovery.relative(tf_dir, cwd)
+        errors.append(
+            ScanError(kind="config", message=f"{rel}: Terraform loading is not available yet", path=rel)
+        )
+    for path, _plan in found.plans:
+        rel = discovery.relative(path, cwd)
+        errors.append(ScanError(kind="config", message=f"{rel}: plan loading is not available yet", path=rel))
+    for config in configurations:
+        inventory.scopes.append(config.scope)
+        inventory.extend(config.resources)
+        inventory.suppressions.extend(config.suppressions)
+        errors.extend(config.errors)
+    results, rule_errors = engine.evaluate(rules, inventory)
+    errors.extend(rule_errors)
+    errors.extend(apply_inline(results, inventory.suppressions, started.date()))
+    fatal = None
+    if not inventory.scopes:
+        where = ", ".join(str(p) for p in paths)
+        fatal = f"no Terraform, Terraform plan or CloudFormation template could be scanned under {where}"
+    return ScanOutcome(
+        mode="iac",
+        targets=[{"kind": "path", "path": discovery.relative(p, cwd)} for p in paths],
+        rules=[r.meta for r in rules],
+        results=results,
+        errors=sorted(errors, key=ScanError.sort_key),
+        resources=len(inventory),
+        started_at=_iso(started),
+        finished_at=_iso(_now()),
+        duration_s=round(time.monotonic() - t0, 3),
+        fatal=fatal,
+    )

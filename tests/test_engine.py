@@ -53,6 +53,7 @@ BUILT_IN = {
     "DE002": "cloudtrail-s3-read-data-events",
     "DE003": "cloudtrail-lambda-data-events",
     "DE004": "sagemaker-endpoint-invocations-unaudited",
+    "DE005": "cloudtrail-data-selector-invalid",
 }
 
 
@@ -459,6 +460,7 @@ def test_needs_unions_types_across_rules(builtin):
         TRAIL: frozenset({"status", "selectors"}),
         BUCKET: frozenset(),
         "AWS::SageMaker::Endpoint": frozenset({"data_capture"}),
+        "AWS::SageMaker::EndpointConfig": frozenset(),  # the IaC subject of DE004
     }
 
 

@@ -4,9 +4,17 @@ from collections.abc import Iterator
 
 from rules.data_events.common import DATA_NEEDS, verdict
 from scanner.inventory import Inventory
-from scanner.lib.selectors import Direction, Level, Target, sagemaker_endpoint
-from scanner.lib.trails import TrailCoverage, TrailListing, as_tri, data_event_coverage, trail_listing
-from scanner.model import ENDPOINT, Result, Severity, Unknown
+from scanner.lib.selectors import Direction, Level, Target, sagemaker_endpoint, sagemaker_endpoint_unknown_arn
+from scanner.lib.trails import (
+    CONFIGURATION_REGION,
+    TrailCoverage,
+    TrailListing,
+    Tri,
+    as_tri,
+    data_event_coverage,
+    trail_listing,
+)
+from scanner.model import ENDPOINT, ENDPOINT_CONFIG, Resource, Result, Severity, Unknown
 from scanner.rule import RuleContext, rule
 
 
@@ -55,7 +63,7 @@ from scanner.rule import RuleContext, rule
         "https://docs.aws.amazon.com/sagemaker/latest/dg/logging-using-cloudtrail.html",
     ),
     compliance={"NIST-800-53-r5": ("AU-2", "AU-12")},
-    needs={**DATA_NEEDS, ENDPOINT: ("data_capture",)},
+    needs={**DATA_NEEDS, ENDPOINT: ("data_capture",), ENDPOINT_CONFIG: ()},
 )
 def de004(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
     """`InvokeEndpoint` is not a management event: unless a logging trail records data
@@ -67,30 +75,35 @@ def de004(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
     not an event list. With data capture enabled but no such trail the endpoint still
     fails, at severity low: capture samples payloads and is not an audit log.
     Endpoint ARNs are compared case-insensitively (SageMaker lower-cases the name).
+    In IaC the subject is the endpoint configuration (it holds DataCaptureConfig; an
+    absent `EnableCapture` means enabled), and an ARN condition in a selector is
+    undecidable before deployment.
     """
     for scope in inventory.scopes:
         listing = trail_listing(inventory, scope)
-        for endpoint in inventory.of_type(ENDPOINT, scope):
-            capture_cfg = endpoint.get("DataCaptureConfig")
-            if isinstance(capture_cfg, Unknown):
-                capture = capture_cfg
-            else:
-                capture = as_tri(
-                    (capture_cfg or {}).get("EnableCapture"), default=False, what="EnableCapture"
-                )
-            region = endpoint.region or Unknown(f"the region of endpoint {endpoint.name} is not known")
-            cov = _coverage(listing, sagemaker_endpoint(endpoint.id), region)
+        if scope.is_live:
+            subjects = [
+                (e, sagemaker_endpoint(e.id), e.region or Unknown(f"the region of {e.name} is not known"))
+                for e in inventory.of_type(ENDPOINT, scope)
+            ]
+        else:  # IaC: the endpoint configuration carries the capture setting; ARNs come at deploy time
+            subjects = [
+                (c, sagemaker_endpoint_unknown_arn(), CONFIGURATION_REGION)
+                for c in inventory.of_type(ENDPOINT_CONFIG, scope)
+            ]
+        for subject, target, region in subjects:
+            capture = _capture(subject)
+            cov = _coverage(listing, target, region)
             lower = capture is True and cov.level in (Level.NONE, Level.PARTIAL)
-            evidence = {
-                "data_capture": capture if not isinstance(capture, Unknown) else {"unknown": capture.reason}
-            }
+            evidence = {"data_capture": capture}
             what = "SageMaker endpoint invocations"
             if lower:
                 what += " (data capture is on, but it is not an audit log)"
+            kind = "Endpoint" if scope.is_live else "Endpoint configuration"
             yield verdict(
                 ctx,
-                endpoint,
-                f"Endpoint {endpoint.name}",
+                subject,
+                f"{kind} {subject.name}",
                 what,
                 cov,
                 evidence,
@@ -98,6 +111,18 @@ def de004(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             )
         if scope.is_live:
             yield from ctx.gap_unknowns(inventory, scope, ENDPOINT, "SageMaker endpoints")
+
+
+def _capture(resource: Resource) -> Tri:
+    """Whether data capture is on: absent config = off; EnableCapture defaults to on."""
+    config = resource.get("DataCaptureConfig")
+    if isinstance(config, Unknown):
+        return config
+    if config is None:
+        return False
+    if not isinstance(config, dict):
+        return Unknown(f"DataCaptureConfig is not a mapping: {config!r:.60}")
+    return as_tri(config.get("EnableCapture"), default=True, what="EnableCapture")
 
 
 def _coverage(listing: TrailListing, target: Target, region: str | Unknown) -> TrailCoverage:

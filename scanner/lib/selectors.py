@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +102,9 @@ class Target:
     arn: str
     prefix: bool = False
     case_insensitive: bool = False
+    # IaC: the resource's ARN is set at deploy time (account, region), so any condition on
+    # resources.ARN is undecidable; only selectors without one decide coverage.
+    arn_known: bool = True
 
     def norm(self, value: str) -> str:
         return value.lower() if self.case_insensitive else value
@@ -126,6 +129,11 @@ def all_lambda_functions(partition: str = "aws") -> Target:
 def sagemaker_endpoint(endpoint_arn: str) -> Target:
     # SageMaker ARNs carry the lower-cased endpoint name; compare case-insensitively.
     return Target(SAGEMAKER_ENDPOINT, endpoint_arn, case_insensitive=True)
+
+
+def sagemaker_endpoint_unknown_arn() -> Target:
+    """An endpoint declared in IaC, whose ARN exists only once it is deployed."""
+    return Target(SAGEMAKER_ENDPOINT, "", case_insensitive=True, arn_known=False)
 
 
 def all_sagemaker_endpoints(partition: str = "aws") -> Target:
@@ -201,6 +209,8 @@ def _prefix_level(op: str, prefix: str, value: str) -> Level:
 
 def arn_condition_level(target: Target, op: str, values: Sequence[str]) -> Level:
     """Level of one `resources.ARN` operator (several values: OR if positive, AND if negative)."""
+    if not target.arn_known:
+        return Level.UNKNOWN
     subject = target.norm(target.arn)
     levels = []
     for raw in values:
@@ -655,16 +665,28 @@ def data_types(selectors: TrailSelectors) -> list[str]:
 _BUCKET_NO_SLASH = re.compile(r"^arn:[a-z-]+:s3:::[^/*]+$")
 
 
-def invalid_classic_values(selectors: TrailSelectors) -> list[str]:
-    """Classic data-resource values CloudTrail rejects or ignores (DE005)."""
+def invalid_classic_values(
+    selectors: TrailSelectors, bucket_arn: Callable[[Any], bool] | None = None
+) -> list[str]:
+    """Classic data-resource values CloudTrail rejects (DE005). `bucket_arn(value)` tells
+    whether a computed value (an IaC reference) is a bare bucket ARN, which lacks the '/'."""
     problems = []
     for sel in selectors.classic:
+        if not isinstance(sel, Mapping) or not isinstance(sel.get("DataResources") or [], list | tuple):
+            continue
         for dr in sel.get("DataResources") or []:
+            if not isinstance(dr, Mapping):
+                continue
             rtype = dr.get("Type")
-            if rtype not in CLASSIC_DATA_TYPES:
+            if isinstance(rtype, str) and rtype not in CLASSIC_DATA_TYPES:
                 problems.append(f"type {rtype} is not allowed in classic selectors")
                 continue
-            for value in dr.get("Values") or []:
-                if rtype == S3_OBJECT and _BUCKET_NO_SLASH.match(str(value)):
+            values = dr.get("Values")
+            for value in values if isinstance(values, list | tuple) else []:
+                if rtype != S3_OBJECT:
+                    continue
+                if isinstance(value, str) and _BUCKET_NO_SLASH.match(value):
                     problems.append(f"{value} lacks the trailing '/' after the bucket name")
+                elif not isinstance(value, str) and bucket_arn is not None and bucket_arn(value):
+                    problems.append(f"{value} is a bucket ARN without the trailing '/'")
     return problems

@@ -24,6 +24,10 @@ from scanner.model import TRAIL, Resource, ResourceRef, Scope, Unknown
 
 Tri = bool | Unknown
 
+# The region of a resource declared in IaC: the region the configuration deploys to, the
+# same as its trails'.
+CONFIGURATION_REGION = "(the configuration's region)"
+
 
 def tri_and(*values: Tri) -> Tri:
     """False if any is False; else Unknown if any is Unknown; else True."""
@@ -242,8 +246,12 @@ def data_event_coverage(
     trails: list[dict[str, Any]] = []
     unknown_reasons: list[str] = []
     for v in listing.views:
-        if isinstance(region, Unknown) or region is None:
-            in_region: Tri = False if region is None else region
+        if region is None:
+            in_region: Tri = False  # account-wide: multi-region trails only
+        elif region == CONFIGURATION_REGION:
+            in_region = True  # IaC: a configuration deploys its trail and resources to one region
+        elif isinstance(region, Unknown):
+            in_region = region
         else:
             in_region = v.home_region == region
         eligible = tri_and(v.logging, tri_any([v.multi_region, in_region]))

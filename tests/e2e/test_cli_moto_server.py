@@ -277,6 +277,7 @@ def test_broken_rule_module_is_a_configuration_error(server, account, tmp_path):
         (("scan", "--aws", "--format", "yaml"), "unknown format"),
         (("scan", "--aws", "--external-id", "x"), "--external-id needs --role-arn"),
         (("explain", "NOPE1"), "no rule"),
+        (("scan", "--aws", "--rules", "DE005"), "none of the selected rules applies to live AWS scans"),
         (("scan", "--aws", "--no-such-flag"), "unrecognized arguments"),
         (("scan", "--aws", "--profile", "nope", "--region", "us-east-1"), "profile 'nope' is not configured"),
         (("scan", "--aws", "--format", "console,json"), "several formats on stdout"),
@@ -308,4 +309,4 @@ def test_python_dash_m_scanner_runs(server, account):
         timeout=60,
     )
     assert proc.returncode == 0
-    assert len(json.loads(proc.stdout)) == 12
+    assert len(json.loads(proc.stdout)) == 13

@@ -46,15 +46,17 @@ def invalid_regions(regions: list[str]) -> list[str]:
 
 
 def unsupported_needs(needs: Mapping[str, frozenset[str]]) -> list[str]:
-    """Resource types or facets a rule asks for that no live collector provides."""
+    """What a rule asks for that no live collector provides, when it matters: a rule whose
+    types are all uncollectable would judge an empty world; a rule may also name types
+    that exist only in IaC (an endpoint configuration) beside ones the live source reads."""
     problems = []
-    for rtype, facets in sorted(needs.items()):
+    collectable = [t for t in needs if any(t in c.resource_types for c in COLLECTORS)]
+    if needs and not collectable:
+        problems.extend(f"resource type {t}" for t in sorted(needs))
+    for rtype in sorted(collectable):
         providers = [c for c in COLLECTORS if rtype in c.resource_types]
-        if not providers:
-            problems.append(f"resource type {rtype}")
-            continue
         known = frozenset().union(*(c.facets.get(rtype, frozenset()) for c in providers))
-        problems.extend(f"{rtype} facet {f!r}" for f in sorted(facets - known))
+        problems.extend(f"{rtype} facet {f!r}" for f in sorted(needs[rtype] - known))
     return problems
 
 

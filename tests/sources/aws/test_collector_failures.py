@@ -66,19 +66,36 @@ def test_insights_facet_reads_the_status_it_depends_on(aws):
     severity="low",
     family="house",
     remediation="-",
-    needs={"AWS::EC2::Instance": (), "AWS::CloudTrail::Trail": ("colour",)},
+    needs={"AWS::EC2::Instance": ()},
 )
-def _needs_what_nobody_collects(inventory, ctx):
-    """Asks for a type and a facet that the live source does not collect."""
+def _needs_an_uncollected_type(inventory, ctx):
+    """Asks only for a type the live source does not collect."""
     yield from ()
 
 
-def test_rule_needing_what_is_not_collected_is_not_run_and_says_so(aws):
-    outcome = scan_aws(AwsOptions(session=aws, regions=["us-east-1"]), [_needs_what_nobody_collects])
-    (error,) = outcome.errors
-    assert error.kind == "config"
-    assert "USR900 not run" in error.message
-    assert "AWS::EC2::Instance" in error.message and "'colour'" in error.message
+@rule(
+    id="USR901",
+    name="colours",
+    title="t",
+    severity="low",
+    family="house",
+    remediation="-",
+    needs={"AWS::CloudTrail::Trail": ("colour",), "AWS::SageMaker::EndpointConfig": ()},
+)
+def _needs_an_unknown_facet(inventory, ctx):
+    """Asks for a facet nobody collects (and for an IaC-only type, which is fine)."""
+    yield from ()
+
+
+def test_rules_needing_what_is_not_collected_are_not_run_and_say_so(aws):
+    outcome = scan_aws(
+        AwsOptions(session=aws, regions=["us-east-1"]), [_needs_an_uncollected_type, _needs_an_unknown_facet]
+    )
+    messages = sorted(e.message for e in outcome.errors)
+    assert [e.kind for e in outcome.errors] == ["config", "config"]
+    assert "USR900 not run" in messages[0] and "AWS::EC2::Instance" in messages[0]
+    assert "USR901 not run" in messages[1] and "'colour'" in messages[1]
+    assert "EndpointConfig" not in messages[1]
     assert outcome.results == []
 
 

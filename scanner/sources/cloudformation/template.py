@@ -1,0 +1,182 @@
+"""A CloudFormation (or SAM) template -> canonical resources with file and line spans.
+
+CloudFormation is opscheck's canonical vocabulary, so resources keep their type and
+property names; intrinsic functions are evaluated (`intrinsics`), SAM's implicit
+resources are made explicit (`sam`), and `Metadata.opscheck.ignore` entries become inline
+suppressions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.model import InlineSuppression, Origin, Resource, ScanError, Scope, Unknown
+from scanner.sources.cloudformation import intrinsics, sam
+from scanner.sources.cloudformation.parse import Parsed, TemplateError, parse_template
+from scanner.sources.iac import Configuration, name_of, read_text
+
+SOURCE = "cloudformation"
+
+
+@dataclass
+class _Loaded:
+    resources: list[Resource] = field(default_factory=list)
+    suppressions: list[InlineSuppression] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+
+
+def looks_like_template(data: Any) -> bool:
+    """Recognised by AWSTemplateFormatVersion, or a Resources map of `Type: AWS::...` entries."""
+    if not isinstance(data, Mapping):
+        return False
+    if "AWSTemplateFormatVersion" in data:
+        return True
+    resources = data.get("Resources")
+    return isinstance(resources, Mapping) and any(
+        isinstance(r, Mapping)
+        and isinstance(r.get("Type"), str)
+        and r["Type"].startswith(("AWS::", "Custom::"))
+        for r in resources.values()
+    )
+
+
+def load_template(path: Path, rel: str, parsed: Parsed | None = None) -> Configuration:
+    scope = Scope(kind="configuration", id=rel)
+    config = Configuration(scope=scope, path=rel, source=SOURCE)
+    if parsed is None:
+        try:
+            parsed = parse_template(read_text(path), json_first=path.suffix.lower() == ".json")
+        except TemplateError as exc:
+            config.errors.append(
+                ScanError(kind="parse", message=f"{rel}: {exc.message}", path=rel, line=exc.line)
+            )
+            return config
+        except OSError as exc:
+            config.errors.append(ScanError(kind="parse", message=f"{rel}: {exc.strerror or exc}", path=rel))
+            return config
+    data = parsed.data
+    if not looks_like_template(data):
+        config.errors.append(
+            ScanError(kind="parse", message=f"{rel}: not a CloudFormation template", path=rel)
+        )
+        return config
+    loaded = _load(data, parsed.spans, rel, scope)
+    config.resources, config.suppressions = loaded.resources, loaded.suppressions
+    config.errors.extend(loaded.errors)
+    return config
+
+
+def _load(data: Mapping[str, Any], spans: dict[str, tuple[int, int]], rel: str, scope: Scope) -> _Loaded:
+    out = _Loaded()
+    raw_resources = data.get("Resources") or {}
+    if not isinstance(raw_resources, Mapping):
+        out.errors.append(ScanError(kind="parse", message=f"{rel}: Resources is not a mapping", path=rel))
+        return out
+    ctx = intrinsics.Context(
+        parameters=intrinsics.parameter_values(data.get("Parameters") or {}),
+        resources=raw_resources,
+        mappings=data.get("Mappings") or {},
+        condition_defs=data.get("Conditions") or {},
+        partition=scope.partition,
+    )
+    is_sam = _is_sam(data.get("Transform"))
+    globals_ = (data.get("Globals") or {}) if is_sam else {}
+    for logical_id, raw in raw_resources.items():
+        start, end = spans.get(str(logical_id), (1, 1))
+        where = ScanError(kind="parse", message="", path=rel, line=start)
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("Type"), str):
+            out.errors.append(_at(where, f"{rel}: resource {logical_id} has no Type"))
+            continue
+        condition = raw.get("Condition")
+        if isinstance(condition, str) and ctx.condition(condition) is False:
+            continue  # never created with the template's defaults
+        properties = intrinsics.resolve(raw.get("Properties") or {}, ctx)
+        if not isinstance(properties, Mapping):
+            out.errors.append(
+                _at(where, f"{rel}: resource {logical_id} has Properties that are not a mapping")
+            )
+            properties = {}
+        origin = Origin(source=SOURCE, path=rel, start_line=start, end_line=end)
+        rtype = raw["Type"]
+        if is_sam and rtype.startswith("AWS::Serverless::"):
+            expanded = sam.expand(str(logical_id), rtype, dict(properties), globals_, origin, scope, ctx)
+            out.resources.extend(expanded)
+        else:
+            out.resources.append(_resource(str(logical_id), rtype, dict(properties), origin, scope, raw))
+        out.suppressions.extend(_suppressions(str(logical_id), raw.get("Metadata"), rel, start, out.errors))
+    return out
+
+
+def _is_sam(transform: Any) -> bool:
+    names = transform if isinstance(transform, list) else [transform]
+    return any(isinstance(t, str) and t.startswith("AWS::Serverless") for t in names)
+
+
+def _at(template: ScanError, message: str) -> ScanError:
+    return ScanError(kind=template.kind, message=message, path=template.path, line=template.line)
+
+
+def _resource(
+    logical_id: str, rtype: str, props: dict[str, Any], origin: Origin, scope: Scope, raw: Any
+) -> Resource:
+    return Resource(
+        type=rtype,
+        id=logical_id,
+        name=name_of(rtype, props, logical_id),
+        properties=props,
+        origin=origin,
+        scope=scope.id,
+        partition=scope.partition,
+        tags=_tags(props.get("Tags")),
+        raw=raw,
+    )
+
+
+def _tags(value: Any) -> dict[str, str]:
+    if isinstance(value, list):
+        return {
+            str(t["Key"]): str(t.get("Value"))
+            for t in value
+            if isinstance(t, Mapping)
+            and isinstance(t.get("Key"), str)
+            and not isinstance(t.get("Value"), Unknown)
+        }
+    if isinstance(value, Mapping):  # SAM and a few types use a plain map
+        return {str(k): str(v) for k, v in value.items() if not isinstance(v, Unknown)}
+    return {}
+
+
+def _suppressions(
+    logical_id: str, metadata: Any, rel: str, line: int, errors: list[ScanError]
+) -> list[InlineSuppression]:
+    """`Metadata: {opscheck: {ignore: [{rule: ID, reason: ..., until: YYYY-MM-DD}]}}`."""
+    if not isinstance(metadata, Mapping) or not isinstance(metadata.get("opscheck"), Mapping):
+        return []
+    entries = metadata["opscheck"].get("ignore") or []
+    found = []
+    for entry in entries if isinstance(entries, list) else [entries]:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("rule"), str):
+            errors.append(
+                ScanError(
+                    kind="config",
+                    message=f"{rel}: resource {logical_id}: an opscheck ignore entry needs `rule`",
+                    path=rel,
+                    line=line,
+                )
+            )
+            continue
+        until = entry.get("until")
+        found.append(
+            InlineSuppression(
+                rule_id=entry["rule"].strip().upper(),
+                resource_id=logical_id,
+                path=rel,
+                line=line,
+                reason=str(entry.get("reason") or "").strip(),
+                expires=str(until) if until is not None else None,
+            )
+        )
+    return found

@@ -1,0 +1,151 @@
+"""Find the IaC under the scanned paths, by content, without parsing what is not IaC.
+
+- Terraform: every directory holding `.tf` / `.tf.json` files is a candidate root module.
+- Terraform plan JSON: a JSON file with `format_version` and `planned_values` /
+  `resource_changes`.
+- CloudFormation / SAM: YAML or JSON with `AWSTemplateFormatVersion`, or a `Resources`
+  map whose entries have `Type: AWS::...`.
+
+Directory walks skip `.terraform/`, `.git/`, `node_modules/` and friends, never follow
+symbolic links into directories (no loops), and leave every other file alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.model import ScanError
+from scanner.sources.cloudformation.parse import Parsed, TemplateError, parse_template
+from scanner.sources.cloudformation.template import looks_like_template
+from scanner.sources.iac import read_text
+
+SKIP_DIRS = frozenset(
+    {
+        ".terraform",
+        ".git",
+        "node_modules",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".terragrunt-cache",
+        ".aws-sam",
+        "cdk.out",
+        ".serverless",
+        ".tox",
+        ".mypy_cache",
+        ".pytest_cache",
+    }
+)
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".cfn")
+_CFN_HINT = re.compile(rb"AWSTemplateFormatVersion|\bResources\b")
+_PLAN_HINT = re.compile(rb'"format_version"')
+
+
+@dataclass
+class Found:
+    terraform_dirs: list[Path] = field(default_factory=list)
+    plans: list[tuple[Path, Any]] = field(default_factory=list)
+    templates: list[tuple[Path, Parsed]] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+
+
+def relative(path: Path, cwd: Path) -> str:
+    """Path as reports show it: relative to where the scan started, with '/'."""
+    try:
+        return path.resolve().relative_to(cwd.resolve()).as_posix() or "."
+    except ValueError:
+        return Path(os.path.relpath(path.resolve(), cwd.resolve())).as_posix()
+
+
+def discover(paths: list[Path], cwd: Path) -> Found:
+    found = Found()
+    tf_dirs: set[Path] = set()
+    for root in paths:
+        if root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+                dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+                here = Path(dirpath)
+                if any(f.endswith((".tf", ".tf.json")) for f in filenames):
+                    tf_dirs.add(here)
+                for name in sorted(filenames):
+                    if name.lower().endswith(TEMPLATE_SUFFIXES) and not name.endswith(".tf.json"):
+                        _classify(here / name, cwd, found, explicit=False)
+        elif root.is_file():
+            if root.name.endswith((".tf", ".tf.json")):
+                tf_dirs.add(root.parent)
+            else:
+                _classify(root, cwd, found, explicit=True)
+        else:
+            found.errors.append(
+                ScanError(kind="config", message=f"{root}: no such file or directory", path=str(root))
+            )
+    found.terraform_dirs = sorted(tf_dirs)
+    return found
+
+
+def _classify(path: Path, cwd: Path, found: Found, explicit: bool) -> None:
+    rel = relative(path, cwd)
+    if path.is_symlink() and not path.exists():
+        if explicit:
+            found.errors.append(ScanError(kind="parse", message=f"{rel}: broken symbolic link", path=rel))
+        return
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64 * 1024)
+    except OSError as exc:
+        found.errors.append(
+            ScanError(kind="parse", message=f"{rel}: cannot read: {exc.strerror or exc}", path=rel)
+        )
+        return
+    is_json = path.suffix.lower() == ".json"
+    if is_json and _PLAN_HINT.search(head):
+        _plan(path, rel, found, explicit)
+        return
+    if not _CFN_HINT.search(head):
+        if explicit:
+            found.errors.append(
+                ScanError(
+                    kind="parse",
+                    message=f"{rel}: not Terraform, a Terraform plan or a CloudFormation template",
+                    path=rel,
+                )
+            )
+        return
+    try:
+        parsed = parse_template(read_text(path), json_first=is_json)
+    except (TemplateError, OSError) as exc:
+        # Only a file that claims to be a template is an error; other YAML is not ours.
+        if explicit or b"AWSTemplateFormatVersion" in head:
+            line = exc.line if isinstance(exc, TemplateError) else None
+            message = exc.message if isinstance(exc, TemplateError) else (exc.strerror or str(exc))
+            found.errors.append(ScanError(kind="parse", message=f"{rel}: {message}", path=rel, line=line))
+        return
+    if looks_like_template(parsed.data):
+        found.templates.append((path, parsed))
+    elif explicit:
+        found.errors.append(
+            ScanError(kind="parse", message=f"{rel}: not a CloudFormation template", path=rel)
+        )
+
+
+def _plan(path: Path, rel: str, found: Found, explicit: bool) -> None:
+    try:
+        data = json.loads(read_text(path))
+    except (OSError, ValueError, RecursionError) as exc:
+        found.errors.append(ScanError(kind="parse", message=f"{rel}: invalid plan JSON: {exc}", path=rel))
+        return
+    if (
+        isinstance(data, dict)
+        and "format_version" in data
+        and ("planned_values" in data or "resource_changes" in data)
+    ):
+        found.plans.append((path, data))
+    elif looks_like_template(data):
+        found.templates.append((path, Parsed(data, parse_template(read_text(path), json_first=True).spans)))
+    elif explicit:
+        found.errors.append(ScanError(kind="parse", message=f"{rel}: not a Terraform plan", path=rel))

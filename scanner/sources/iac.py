@@ -1,0 +1,74 @@
+"""What every IaC loader produces and shares: a configuration (one Terraform root module,
+one plan, one template), its resources and errors, and safe file reading."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.model import (
+    BUCKET,
+    ENDPOINT,
+    ENDPOINT_CONFIG,
+    FUNCTION,
+    TRAIL,
+    InlineSuppression,
+    Resource,
+    ScanError,
+    Scope,
+)
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+# The property that holds a resource's own name, where it has one.
+NAME_PROPERTIES = {
+    TRAIL: "TrailName",
+    BUCKET: "BucketName",
+    FUNCTION: "FunctionName",
+    ENDPOINT: "EndpointName",
+    ENDPOINT_CONFIG: "EndpointConfigName",
+    "AWS::Events::Rule": "Name",
+    "AWS::Events::EventBus": "Name",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::SQS::Queue": "QueueName",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::IAM::Role": "RoleName",
+    "AWS::RDS::DBInstance": "DBInstanceIdentifier",
+    "AWS::RDS::DBCluster": "DBClusterIdentifier",
+    "AWS::AutoScaling::AutoScalingGroup": "AutoScalingGroupName",
+}
+
+
+@dataclass
+class Configuration:
+    scope: Scope
+    path: str  # relative, with "/"
+    source: str  # "terraform" | "cloudformation"
+    resources: list[Resource] = field(default_factory=list)
+    suppressions: list[InlineSuppression] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+
+
+class UnreadableFile(Exception):
+    pass
+
+
+def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
+    """A file's text, refusing what is not text: too large, binary, or not UTF-8."""
+    size = path.stat().st_size
+    if size > limit:
+        raise OSError(f"file is {size:,} bytes, above the {limit:,}-byte limit")
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise OSError("binary file (NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise OSError(f"not UTF-8 text (byte {exc.start})") from None
+
+
+def name_of(rtype: str, properties: Mapping[str, Any], fallback: str) -> str:
+    value = properties.get(NAME_PROPERTIES.get(rtype, ""))
+    return value if isinstance(value, str) and value else fallback
