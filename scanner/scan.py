@@ -15,6 +15,7 @@ from scanner.sources import discovery
 from scanner.sources.aws.session import AwsOptions
 from scanner.sources.aws.source import SourceUnavailable, collect_account, unsupported_needs
 from scanner.sources.cloudformation.template import load_template
+from scanner.sources.terraform.loader import load_terraform
 from scanner.suppress import apply_inline
 
 
@@ -94,7 +95,11 @@ def _nothing_read(calls: dict[str, int], errors: list[ScanError]) -> bool:
 
 
 def scan_iac(
-    paths: list[Path], rules: list[Rule], cwd: Path, extra_errors: list[ScanError] | None = None
+    paths: list[Path],
+    rules: list[Rule],
+    cwd: Path,
+    extra_errors: list[ScanError] | None = None,
+    var_files: list[Path] | None = None,
 ) -> ScanOutcome:
     """Scan IaC files and directories: every configuration found is one scope."""
     started, t0 = _now(), time.monotonic()
@@ -104,11 +109,7 @@ def scan_iac(
     configurations = [
         load_template(path, discovery.relative(path, cwd), parsed) for path, parsed in found.templates
     ]
-    for tf_dir in found.terraform_dirs:
-        rel = discovery.relative(tf_dir, cwd)
-        errors.append(
-            ScanError(kind="config", message=f"{rel}: Terraform loading is not available yet", path=rel)
-        )
+    configurations += load_terraform(found.terraform_dirs, cwd, discovery.relative, var_files or ())
     for path, _plan in found.plans:
         rel = discovery.relative(path, cwd)
         errors.append(ScanError(kind="config", message=f"{rel}: plan loading is not available yet", path=rel))
@@ -129,7 +130,7 @@ def scan_iac(
         targets=[{"kind": "path", "path": discovery.relative(p, cwd)} for p in paths],
         rules=[r.meta for r in rules],
         results=results,
-        errors=sorted(errors, key=ScanError.sort_key),
+        errors=sorted(set(errors), key=ScanError.sort_key),
         resources=len(inventory),
         started_at=_iso(started),
         finished_at=_iso(_now()),

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.model import Unknown
+from scanner.model import Reference, Unknown
 
 S3_OBJECT = "AWS::S3::Object"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
@@ -317,6 +317,8 @@ def _shape_problem(value: Any, path: str = "selector") -> str | None:
     """Why a selector cannot be read (an unresolved value, a wrong type), or None."""
     if isinstance(value, Unknown):
         return f"{path} is unknown ({value.reason})"
+    if isinstance(value, Reference):
+        return f"{path} is known only after deployment ({value.text})"
     if isinstance(value, Mapping):
         for k, v in value.items():
             problem = _shape_problem(v, f"{path}.{k}")

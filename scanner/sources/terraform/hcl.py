@@ -1,0 +1,150 @@
+"""Terraform HCL syntax: tree-sitter-hcl parses, this module turns the tree into blocks.
+
+Expressions are kept as syntax nodes and evaluated lazily (only what a mapped resource
+or a referenced variable needs), so a large tree costs little beyond the parse.
+Every block and attribute keeps its file and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import tree_sitter_hcl
+from tree_sitter import Language, Node, Parser
+
+
+@cache
+def _parser() -> Parser:
+    return Parser(Language(tree_sitter_hcl.language()))
+
+
+class HclError(Exception):
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass
+class Source:
+    """One file's text; syntax nodes point into it."""
+
+    path: str  # relative, with "/"
+    text: bytes
+
+    def slice(self, node: Node) -> str:
+        return self.text[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+@dataclass
+class Attribute:
+    name: str
+    expr: Node | Any  # a syntax node (HCL) or a plain JSON value (.tf.json)
+    source: Source
+    line: int
+
+
+@dataclass
+class Block:
+    type: str
+    labels: list[str]
+    source: Source
+    start_line: int
+    end_line: int
+    attributes: dict[str, Attribute] = field(default_factory=dict)
+    blocks: list[Block] = field(default_factory=list)
+    comments: list[tuple[int, str]] = field(default_factory=list)  # (line, text) inside the block
+
+    def children(self, block_type: str) -> list[Block]:
+        return [b for b in self.blocks if b.type == block_type]
+
+
+def _string_lit(node: Node, src: Source) -> str:
+    return "".join(src.slice(c) for c in node.children if c.type == "template_literal")
+
+
+def _body(node: Node, src: Source, into: Block, depth: int = 0) -> None:
+    if depth > 64:
+        raise HclError("blocks nested deeper than 64 levels", node.start_point[0] + 1)
+    for child in node.children:
+        if child.type == "attribute":
+            name_node = child.children[0]
+            expr = next((c for c in child.children if c.type == "expression"), None)
+            name = src.slice(name_node)
+            if expr is not None:
+                into.attributes[name] = Attribute(name, expr, src, child.start_point[0] + 1)
+        elif child.type == "block":
+            into.blocks.append(_block(child, src, depth + 1))
+        elif child.type == "comment":
+            into.comments.append((child.start_point[0] + 1, src.slice(child)))
+
+
+def _block(node: Node, src: Source, depth: int = 0) -> Block:
+    kids = node.children
+    btype = src.slice(kids[0])
+    labels = []
+    for c in kids[1:]:
+        if c.type == "string_lit":
+            labels.append(_string_lit(c, src))
+        elif c.type == "identifier":
+            labels.append(src.slice(c))
+        elif c.type == "block_start":
+            break
+    block = Block(btype, labels, src, node.start_point[0] + 1, node.end_point[0] + 1)
+    body = next((c for c in kids if c.type == "body"), None)
+    if body is not None:
+        _body(body, src, block, depth)
+    # Comments on the block's own lines (`resource "x" "y" { # opscheck:ignore ...`) count too.
+    for c in kids:
+        if c.type == "comment":
+            block.comments.append((c.start_point[0] + 1, src.slice(c)))
+    return block
+
+
+def parse_hcl(text: bytes, path: str) -> tuple[list[Block], list[HclError]]:
+    """Top-level blocks of a .tf file, and the syntax errors found (with lines).
+
+    tree-sitter recovers from errors: blocks outside the damaged region are kept, so one
+    typo does not hide the rest of the file.
+    """
+    src = Source(path, text)
+    tree = _parser().parse(text)
+    root = tree.root_node
+    errors: list[HclError] = []
+    if root.has_error:
+        errors.extend(_syntax_errors(root))
+    body = next((c for c in root.children if c.type == "body"), None)
+    blocks: list[Block] = []
+    top = Block("<file>", [], src, 1, root.end_point[0] + 1)
+    if body is not None:
+        try:
+            _body(body, src, top)
+        except RecursionError:
+            errors.append(HclError("nesting too deep to read"))
+        except HclError as exc:
+            errors.append(exc)
+    for b in top.blocks:
+        if not _damaged(b, errors):
+            blocks.append(b)
+    return blocks, errors
+
+
+def _syntax_errors(root: Node) -> list[HclError]:
+    found: list[HclError] = []
+    stack = [root]
+    while stack and len(found) < 5:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            what = f"missing {node.type}" if node.is_missing else "syntax error"
+            found.append(HclError(what, node.start_point[0] + 1))
+            continue
+        if node.has_error:
+            stack.extend(reversed(node.children))
+    return found or [HclError("syntax error", None)]
+
+
+def _damaged(block: Block, errors: list[HclError]) -> bool:
+    """A block that contains a syntax error is dropped (reported), not half-read."""
+    return any(e.line is not None and block.start_line <= e.line <= block.end_line for e in errors)

@@ -1,0 +1,290 @@
+"""Terraform root modules -> configurations of canonical resources.
+
+A directory holding .tf files is a root module unless another scanned root uses it as a
+local module (then it is evaluated as part of its caller, not again on its own).
+Variables come from defaults, terraform.tfvars, *.auto.tfvars and --var-file, in
+Terraform's order; local modules are followed; remote modules are listed as not scanned.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from scanner.model import InlineSuppression, Origin, Resource, ScanError, Scope, Unknown
+from scanner.sources.iac import Configuration, name_of
+from scanner.sources.terraform import mapping
+from scanner.sources.terraform.expr import Evaluator
+from scanner.sources.terraform.hcl import Block
+from scanner.sources.terraform.module import (
+    MAX_MODULE_DEPTH,
+    META_ARGUMENTS,
+    ModuleDef,
+    ModuleInstance,
+    evaluate_block,
+    expand,
+    load_module_def,
+    read_tfvars,
+)
+
+SOURCE = "terraform"
+_IGNORE = re.compile(r"(?:#|//)\s*opscheck:ignore\s+([A-Za-z][A-Za-z0-9_]*)\s*(.*)$")
+_UNTIL = re.compile(r"\buntil=(\S+)")
+
+
+class Definitions:
+    """ModuleDef cache: each directory is parsed once per scan, whoever uses it."""
+
+    def __init__(self, cwd: Path, relative: Any) -> None:
+        self.cwd = cwd
+        self.relative = relative
+        self._defs: dict[Path, ModuleDef] = {}
+
+    def get(self, directory: Path) -> ModuleDef:
+        key = directory.resolve()
+        if key not in self._defs:
+            self._defs[key] = load_module_def(directory, self.relative(directory, self.cwd))
+        return self._defs[key]
+
+
+def root_modules(dirs: Sequence[Path], defs: Definitions) -> list[Path]:
+    """Directories that are roots: not used as a local module by another scanned directory."""
+    used: set[Path] = set()
+    for d in dirs:
+        for source in defs.get(d).local_sources():
+            used.add((d / source).resolve())
+    return [d for d in dirs if d.resolve() not in used]
+
+
+class RootLoader:
+    def __init__(
+        self, root: Path, defs: Definitions, var_files: Sequence[Path] = (), partition: str = "aws"
+    ) -> None:
+        self.root = root
+        self.defs = defs
+        self.root_rel = defs.relative(root, defs.cwd)
+        self.var_files = list(var_files)
+        self.partition = partition
+        self.errors: list[ScanError] = []
+        self._index: dict[str, tuple[Block, Evaluator]] = {}
+        self._instances: dict[str, ModuleInstance] = {}  # prefix -> module instance
+        self._indexed: set[str] = set()
+        self._values: dict[str, dict[str, Any]] = {}
+        self._computing: set[str] = set()
+
+    # -- the ModuleInstance side ---------------------------------------------------------
+
+    def register(self, inst: ModuleInstance) -> None:
+        self._instances[inst.prefix] = inst
+
+    def _index_module(self, inst: ModuleInstance) -> None:
+        if inst.prefix in self._indexed:
+            return
+        self._indexed.add(inst.prefix)
+        for address, block, ev in inst.instances():
+            self._index[address] = (block, ev)
+
+    def resource_values(self, address: str) -> dict[str, Any] | None:
+        """The evaluated Terraform attributes of a resource instance (cached), or None."""
+        if address in self._values:
+            return self._values[address]
+        if address not in self._index:  # its module may not be indexed yet
+            owner = max((p for p in self._instances if address.startswith(p)), key=len, default=None)
+            if owner is not None:
+                self._index_module(self._instances[owner])
+        found = self._index.get(address)
+        if found is None or address in self._computing:
+            return None
+        self._computing.add(address)
+        try:
+            block, ev = found
+            values = evaluate_block(block, ev)
+        finally:
+            self._computing.discard(address)
+        self._values[address] = values
+        return values
+
+    def instantiate(
+        self, parent: ModuleInstance, name: str, call: Block
+    ) -> dict[str, ModuleInstance] | Unknown:
+        where = f"{parent.prefix}module.{name}"
+        src_attr = call.attributes.get("source")
+        source = parent.evaluator().eval(src_attr.expr, src_attr.source) if src_attr else None
+        path = call.source.path
+        if not isinstance(source, str):
+            self.errors.append(
+                ScanError(
+                    kind="parse",
+                    message=f"{path}: {where} has no literal source; not scanned",
+                    path=path,
+                    line=call.start_line,
+                )
+            )
+            return Unknown(f"{where} has no literal source")
+        if not source.startswith(("./", "../")):
+            self.errors.append(
+                ScanError(
+                    kind="config",
+                    message=f"{path}: {where} uses remote module {source!r}, "
+                    "which is not scanned (scan its plan JSON for full coverage)",
+                    path=path,
+                    line=call.start_line,
+                )
+            )
+            return Unknown(f"{where} is a remote module ({source}), not scanned")
+        directory = (parent.mod.dir / source).resolve()
+        if not directory.is_dir():
+            self.errors.append(
+                ScanError(
+                    kind="parse",
+                    message=f"{path}: {where}: local module directory {source!r} does not exist",
+                    path=path,
+                    line=call.start_line,
+                )
+            )
+            return Unknown(f"{where}: module directory {source} is missing")
+        if parent.depth + 1 > MAX_MODULE_DEPTH:
+            self.errors.append(
+                ScanError(
+                    kind="parse",
+                    message=f"{path}: {where}: modules nested deeper than "
+                    f"{MAX_MODULE_DEPTH} levels (a cycle?); not followed",
+                    path=path,
+                    line=call.start_line,
+                )
+            )
+            return Unknown(f"{where} is nested too deeply")
+        mod = self.defs.get(directory)
+        instances: dict[str, ModuleInstance] = {}
+        for address, block, ev in expand(call, where, parent.evaluator(), where, self.errors):
+            # Inputs are evaluated on first use (ModuleInstance.variable).
+            inputs = {
+                k: partial(ev.eval, a.expr, a.source)
+                for k, a in block.attributes.items()
+                if k not in META_ARGUMENTS
+            }
+            key = address[len(where) :]
+            instances[key] = ModuleInstance(mod, self, f"{address}.", inputs, parent.depth + 1)
+        return instances
+
+    # -- loading -------------------------------------------------------------------------
+
+    def _inputs(self, mod: ModuleDef) -> dict[str, Any]:
+        """tfvars in Terraform's order: terraform.tfvars(.json), *.auto.tfvars(.json) sorted, --var-file."""
+        files = [
+            mod.dir / n for n in ("terraform.tfvars", "terraform.tfvars.json") if (mod.dir / n).is_file()
+        ]
+        files += sorted(
+            p for p in mod.dir.iterdir() if p.name.endswith((".auto.tfvars", ".auto.tfvars.json"))
+        )
+        files += self.var_files
+        values: dict[str, Any] = {}
+        for f in files:
+            found, errors = read_tfvars(f, self.defs.relative(f, self.defs.cwd))
+            values.update(found)
+            self.errors.extend(errors)
+        return values
+
+    def _module_index(self, inst: ModuleInstance) -> list[tuple[str, tuple[Block, Evaluator]]]:
+        """The module's own resource instances, in declaration order."""
+        own = [
+            (a, v)
+            for a, v in self._index.items()
+            if a.startswith(inst.prefix) and "module." not in a[len(inst.prefix) :]
+        ]
+        return own
+
+    def load(self) -> Configuration:
+        scope = Scope(kind="configuration", id=self.root_rel)
+        config = Configuration(scope=scope, path=self.root_rel, source=SOURCE)
+        mod = self.defs.get(self.root)
+        root = ModuleInstance(mod, self, "", self._inputs(mod))
+        instances = list(_walk(root))
+        for inst in instances:
+            config.errors.extend(inst.mod.errors)
+            self._index_module(inst)
+        for inst in instances:
+            for address, (block, _ev) in self._module_index(inst):
+                tf_type = block.labels[0]
+                table = mapping.TABLES.get(tf_type)
+                if table is None:
+                    continue
+                values = self.resource_values(address) or {}
+                props = mapping.map_values(table.fields, values)
+                fallback = address
+                name_value = values.get(table.name_attr) if table.name_attr else None
+                config.resources.append(
+                    Resource(
+                        type=table.cfn_type,
+                        id=address,
+                        name=name_value
+                        if isinstance(name_value, str) and name_value
+                        else name_of(table.cfn_type, props, fallback),
+                        properties=props,
+                        origin=Origin(
+                            SOURCE,
+                            path=block.source.path,
+                            start_line=block.start_line,
+                            end_line=block.end_line,
+                        ),
+                        scope=scope.id,
+                        partition=self.partition,
+                        tags=_tags(values.get("tags")),
+                        raw={"address": address, "type": tf_type},
+                    )
+                )
+                config.suppressions.extend(_suppressions(block, address))
+        config.errors.extend(self.errors)
+        return config
+
+
+def _walk(inst: ModuleInstance) -> Iterator[ModuleInstance]:
+    yield inst
+    for name in inst.mod.modules:
+        children = inst.children(name)
+        if isinstance(children, dict):
+            for child in children.values():
+                yield from _walk(child)
+
+
+def _tags(value: Any) -> dict[str, str]:
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items() if isinstance(v, str | int | float | bool)}
+    return {}
+
+
+def _suppressions(block: Block, address: str) -> list[InlineSuppression]:
+    """`# opscheck:ignore RULE reason until=YYYY-MM-DD` (or //) inside the resource block."""
+    found = []
+    stack = [block]
+    while stack:
+        b = stack.pop()
+        stack.extend(b.blocks)
+        for line, text in b.comments:
+            m = _IGNORE.search(text.strip())
+            if not m:
+                continue
+            rest = m.group(2).strip().rstrip("*/").strip()
+            until = _UNTIL.search(rest)
+            reason = _UNTIL.sub("", rest).strip()
+            found.append(
+                InlineSuppression(
+                    rule_id=m.group(1).upper(),
+                    resource_id=address,
+                    path=block.source.path,
+                    line=line,
+                    reason=reason,
+                    expires=until.group(1) if until else None,
+                )
+            )
+    return found
+
+
+def load_terraform(
+    dirs: Sequence[Path], cwd: Path, relative: Any, var_files: Sequence[Path] = ()
+) -> list[Configuration]:
+    defs = Definitions(cwd, relative)
+    return [RootLoader(root, defs, var_files).load() for root in root_modules(dirs, defs)]

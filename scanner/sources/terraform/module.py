@@ -1,0 +1,541 @@
+"""Terraform modules: a directory's blocks (ModuleDef) and one evaluated instance of it
+(ModuleInstance: variables bound, locals, child modules, resources expanded by count and
+for_each into instance addresses)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.model import Reference, ScanError, Unknown
+from scanner.sources.iac import read_text
+from scanner.sources.terraform import mapping
+from scanner.sources.terraform.expr import Evaluator
+from scanner.sources.terraform.hcl import Attribute, Block, HclError, Source, parse_hcl
+
+MAX_MODULE_DEPTH = 16
+META_ARGUMENTS = {
+    "source",
+    "version",
+    "count",
+    "for_each",
+    "providers",
+    "depends_on",
+    "lifecycle",
+    "provider",
+}
+
+
+@dataclass
+class ModuleDef:
+    """The blocks of one module directory."""
+
+    dir: Path
+    rel: str
+    variables: dict[str, Block] = field(default_factory=dict)
+    locals: dict[str, Attribute] = field(default_factory=dict)
+    resources: list[Block] = field(default_factory=list)
+    data: dict[tuple[str, str], Block] = field(default_factory=dict)
+    modules: dict[str, Block] = field(default_factory=dict)
+    outputs: dict[str, Block] = field(default_factory=dict)
+    errors: list[ScanError] = field(default_factory=list)
+    files: int = 0
+
+    def declared(self, rtype: str, name: str) -> Block | None:
+        return next((b for b in self.resources if b.labels[:2] == [rtype, name]), None)
+
+    def local_sources(self) -> list[str]:
+        out = []
+        for call in self.modules.values():
+            source = call.attributes.get("source")
+            value = Evaluator(_NoNames(str(self.dir))).eval(source.expr, source.source) if source else None
+            if isinstance(value, str) and value.startswith(("./", "../")):
+                out.append(value)
+        return out
+
+
+class _NoNames:
+    def __init__(self, base: str) -> None:
+        self._base = base
+
+    def lookup(self, root: str, path: list[Any], text: str) -> Any:
+        return Unknown(f"{text} cannot be used here")
+
+    def base_dir(self) -> str:
+        return self._base
+
+
+def load_module_def(directory: Path, rel: str) -> ModuleDef:
+    """Parse every .tf and .tf.json file of a directory (each file once). A file that does
+    not parse costs its own blocks, not the module's."""
+    mod = ModuleDef(directory, rel)
+    files = sorted(p for p in directory.iterdir() if p.is_file() and p.name.endswith((".tf", ".tf.json")))
+    for path in files:
+        frel = f"{rel}/{path.name}" if rel not in ("", ".") else path.name
+        try:
+            text = read_text(path)
+        except OSError as exc:
+            mod.errors.append(
+                ScanError(
+                    kind="parse",
+                    message=f"{frel}: {exc.strerror or exc}; the module is scanned without this file",
+                    path=frel,
+                )
+            )
+            continue
+        if path.name.endswith(".tf.json"):
+            blocks, errors = _parse_tf_json(text, frel)
+        else:
+            blocks, errors = parse_hcl(text.encode("utf-8"), frel)
+        for e in errors:
+            mod.errors.append(
+                ScanError(
+                    kind="parse",
+                    message=f"{frel}: {e.message}; the module is scanned without the damaged block",
+                    path=frel,
+                    line=e.line,
+                )
+            )
+        mod.files += 1
+        for b in blocks:
+            _add_block(mod, b, frel)
+    return mod
+
+
+def _add_block(mod: ModuleDef, b: Block, frel: str) -> None:
+    if b.type == "variable" and b.labels:
+        mod.variables[b.labels[0]] = b
+    elif b.type == "locals":
+        mod.locals.update(b.attributes)
+    elif b.type == "resource" and len(b.labels) >= 2:
+        mod.resources.append(b)
+    elif b.type == "data" and len(b.labels) >= 2:
+        mod.data[(b.labels[0], b.labels[1])] = b
+    elif b.type == "module" and b.labels:
+        mod.modules[b.labels[0]] = b
+    elif b.type == "output" and b.labels:
+        mod.outputs[b.labels[0]] = b
+
+
+def _parse_tf_json(text: str, frel: str) -> tuple[list[Block], list[HclError]]:
+    """Terraform JSON syntax: the same blocks, values kept as JSON (templates inside strings)."""
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        return [], [HclError(f"invalid JSON: {exc}", getattr(exc, "lineno", None))]
+    src = Source(frel, text.encode())
+    blocks: list[Block] = []
+
+    def body(block: Block, content: Any) -> None:
+        if not isinstance(content, Mapping):
+            return
+        for key, value in content.items():
+            if (isinstance(value, Mapping) and key in _JSON_NESTED) or (
+                isinstance(value, list)
+                and value
+                and all(isinstance(v, Mapping) for v in value)
+                and key in _JSON_NESTED
+            ):
+                for item in value if isinstance(value, list) else [value]:
+                    child = Block(key, [], src, 1, 1)
+                    body(child, item)
+                    block.blocks.append(child)
+            else:
+                block.attributes[key] = Attribute(key, value, src, 1)
+
+    if not isinstance(doc, Mapping):
+        return [], [HclError("a .tf.json file must hold an object", 1)]
+    for btype in ("resource", "data"):
+        for rtype, named in (doc.get(btype) or {}).items():
+            for name, content in (named or {}).items():
+                for item in content if isinstance(content, list) else [content]:
+                    b = Block(btype, [rtype, name], src, 1, 1)
+                    body(b, item)
+                    blocks.append(b)
+    for btype in ("variable", "module", "output"):
+        for name, content in (doc.get(btype) or {}).items():
+            b = Block(btype, [name], src, 1, 1)
+            body(b, content)
+            blocks.append(b)
+    for item in doc.get("locals") or [] if isinstance(doc.get("locals"), list) else [doc.get("locals") or {}]:
+        b = Block("locals", [], src, 1, 1)
+        body(b, item)
+        blocks.append(b)
+    return blocks, []
+
+
+# Nested blocks of the mapped types (in .tf.json a block is an object or a list of objects).
+_JSON_NESTED = {
+    "event_selector",
+    "data_resource",
+    "advanced_event_selector",
+    "field_selector",
+    "insight_selector",
+    "production_variants",
+    "data_capture_config",
+    "serverless_config",
+    "statement",
+    "principals",
+    "not_principals",
+    "condition",
+    "dynamic",
+    "content",
+    "lifecycle",
+}
+
+
+@dataclass
+class ResourceInstance:
+    address: str
+    tf_type: str
+    name: str
+    block: Block
+    values: dict[str, Any]
+    module: ModuleInstance
+
+
+class ModuleInstance:
+    """A module with its inputs bound: what its expressions refer to."""
+
+    def __init__(
+        self, mod: ModuleDef, loader: Any, prefix: str, inputs: Mapping[str, Any], depth: int = 0
+    ) -> None:
+        self.mod = mod
+        self.loader = loader
+        self.prefix = prefix  # "" for the root, "module.net." for a child
+        self.depth = depth
+        self._inputs = dict(inputs)  # values, or callables evaluated on first use
+        self.variables = self._bind(self._inputs)
+        loader.register(self)
+        self._locals: dict[str, Any] = {}
+        self._evaluating: set[str] = set()
+        self._children: dict[str, Any] = {}
+        self._values: dict[str, dict[str, Any]] = {}
+
+    # -- binding -------------------------------------------------------------------------
+
+    def _bind(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        bound: dict[str, Any] = {}
+        for name, block in self.mod.variables.items():
+            if name in inputs:
+                bound[name] = inputs[name]  # possibly a thunk: see variable()
+            elif "default" in block.attributes:
+                attr = block.attributes["default"]
+                bound[name] = Evaluator(_NoNames(str(self.mod.dir))).eval(attr.expr, attr.source)
+            else:
+                where = f"module {self.prefix.rstrip('.')}" if self.prefix else "the root module"
+                bound[name] = Unknown(f"variable {name} of {where} has no value (no default, no tfvars)")
+        return bound
+
+    def variable(self, name: str) -> Any:
+        """A variable's value; module inputs are evaluated lazily, on first use, so that an
+        input built from another resource's attributes sees that resource."""
+        value = self.variables[name]
+        if callable(value):
+            self.variables[name] = Unknown(f"var.{name} refers to itself")
+            value = self.variables[name] = value()
+        return value
+
+    def base_dir(self) -> str:
+        return str(self.mod.dir)
+
+    def evaluator(self, **local: Any) -> Evaluator:
+        return Evaluator(self, local)
+
+    # -- what expressions refer to --------------------------------------------------------
+
+    def lookup(self, root: str, path: list[Any], text: str) -> Any:
+        if root == "var":
+            if not path:
+                return Unknown(f"{text}: a variable name is needed")
+            if path[0] not in self.variables:
+                return Unknown(f"{text}: variable {path[0]} is not declared")
+            return _descend(self.variable(str(path[0])), path[1:], text)
+        if root == "local":
+            return _descend(self._local(str(path[0])), path[1:], text) if path else Unknown(text)
+        if root == "module":
+            return self._module_output(path, text)
+        if root == "data":
+            return self._data(path, text)
+        if root == "path":
+            where = {"module": self.mod.rel or ".", "root": self.loader.root_rel, "cwd": "."}
+            return where.get(str(path[0]), Unknown(text)) if path else Unknown(text)
+        if root == "terraform":
+            return "default" if path and path[0] == "workspace" else Unknown(text)
+        if len(path) >= 1 and self.mod.declared(root, str(path[0])) is not None:
+            return self._resource_reference(root, path, text)
+        return Unknown(f"{text} is not declared in {self.mod.rel or 'the module'}")
+
+    def _local(self, name: str) -> Any:
+        if name in self._locals:
+            return self._locals[name]
+        attr = self.mod.locals.get(name)
+        if attr is None:
+            return Unknown(f"local.{name} is not declared")
+        if name in self._evaluating:
+            return Unknown(f"local.{name} refers to itself")
+        self._evaluating.add(name)
+        try:
+            value = self.evaluator().eval(attr.expr, attr.source)
+        finally:
+            self._evaluating.discard(name)
+        self._locals[name] = value
+        return value
+
+    def _resource_reference(self, rtype: str, path: list[Any], text: str) -> Any:
+        name = str(path[0])
+        rest = path[1:]
+        target = f"{self.prefix}{rtype}.{name}"
+        if rest and isinstance(rest[0], int | float) and not isinstance(rest[0], bool):
+            target += f"[{int(rest[0])}]"
+            rest = rest[1:]
+        elif rest and isinstance(rest[0], str) and self._is_for_each(rtype, name):
+            target += f"[{json.dumps(rest[0])}]"
+            rest = rest[1:]
+        attribute = str(rest[0]) if rest else None
+        if attribute is not None and rtype in mapping.TABLES:
+            values = self.loader.resource_values(target)
+            if values is not None:
+                value = mapping.computed_attribute(rtype, values, attribute, self.loader.partition)
+                if value is not None:
+                    return _descend(value, rest[1:], text)
+        return Reference(text, target=target, attribute=attribute)
+
+    def _is_for_each(self, rtype: str, name: str) -> bool:
+        block = self.mod.declared(rtype, name)
+        return block is not None and "for_each" in block.attributes
+
+    def _module_output(self, path: list[Any], text: str) -> Any:
+        if not path:
+            return Unknown(text)
+        name, rest = str(path[0]), path[1:]
+        children = self.children(name)
+        if isinstance(children, Unknown):
+            return children
+        if "" in children:  # a module without count / for_each
+            child = children[""]
+        elif rest:  # module.m[0].out or module.m["key"].out
+            key = rest[0]
+            child = children.get(f"[{json.dumps(key) if isinstance(key, str) else key}]")
+            rest = rest[1:]
+        else:
+            return Unknown(f"{text}: a module with count or for_each needs an index")
+        if child is None:
+            return Unknown(f"{text}: no such module instance")
+        if not rest:
+            return Unknown(f"{text}: a module output name is needed")
+        output = child.mod.outputs.get(str(rest[0]))
+        if output is None or "value" not in output.attributes:
+            return Unknown(f"{text}: module {name} has no output {rest[0]}")
+        attr = output.attributes["value"]
+        return _descend(child.evaluator().eval(attr.expr, attr.source), rest[1:], text)
+
+    def _data(self, path: list[Any], text: str) -> Any:
+        if len(path) < 2:
+            return Unknown(text)
+        dtype, name = str(path[0]), str(path[1])
+        block = self.mod.data.get((dtype, name))
+        if block is None:
+            return Unknown(f"{text} is not declared")
+        if dtype == "aws_iam_policy_document" and len(path) >= 3 and path[2] in ("json", "minified_json"):
+            return _descend(policy_document(block, self), path[3:], text)
+        return Unknown(
+            f"{text}: data sources are read at plan time (only aws_iam_policy_document is evaluated)"
+        )
+
+    # -- child modules -------------------------------------------------------------------
+
+    def children(self, name: str) -> dict[str, ModuleInstance] | Unknown:
+        if name in self._children:
+            return self._children[name]
+        call = self.mod.modules.get(name)
+        result: dict[str, ModuleInstance] | Unknown
+        if call is None:
+            result = Unknown(f"module.{name} is not declared")
+        else:
+            result = self.loader.instantiate(self, name, call)
+        self._children[name] = result
+        return result
+
+    # -- resources -------------------------------------------------------------------------
+
+    def instances(self) -> Iterator[tuple[str, Block, Evaluator]]:
+        """(address, block, evaluator) of every resource instance, count/for_each expanded."""
+        for block in self.mod.resources:
+            rtype, name = block.labels[0], block.labels[1]
+            base = f"{self.prefix}{rtype}.{name}"
+            yield from expand(block, base, self.evaluator(), f"resource {base}", self.loader.errors)
+
+
+def expand(
+    block: Block, base: str, ev: Evaluator, what: str, errors: list[ScanError]
+) -> Iterator[tuple[str, Block, Evaluator]]:
+    """count and for_each: one (address, block, evaluator) per instance."""
+    if "count" in block.attributes:
+        attr = block.attributes["count"]
+        count = ev.eval(attr.expr, attr.source)
+        if isinstance(count, bool) or not isinstance(count, int | float):
+            reason = count.reason if isinstance(count, Unknown) else f"count is {count!r}"
+            errors.append(
+                ScanError(
+                    kind="parse",
+                    message=f"{attr.source.path}: {what}: the number of instances is "
+                    f"unknown ({reason}); judged as one instance",
+                    path=attr.source.path,
+                    line=attr.line,
+                )
+            )
+            yield base, block, ev.child(**{"count.index": Unknown("count.index of an unknown count")})
+            return
+        for i in range(int(count)):
+            yield f"{base}[{i}]", block, ev.child(**{"count.index": i})
+        return
+    if "for_each" in block.attributes:
+        attr = block.attributes["for_each"]
+        coll = ev.eval(attr.expr, attr.source)
+        if isinstance(coll, Unknown | Reference):
+            reason = coll.reason if isinstance(coll, Unknown) else f"{coll.text} is known only after apply"
+            errors.append(
+                ScanError(
+                    kind="parse",
+                    message=f"{attr.source.path}: {what}: the for_each keys are unknown "
+                    f"({reason}); judged as one instance",
+                    path=attr.source.path,
+                    line=attr.line,
+                )
+            )
+            unknown = Unknown("each of an unknown for_each")
+            yield base, block, ev.child(**{"each.key": unknown, "each.value": unknown})
+            return
+        items = coll.items() if isinstance(coll, dict) else ((str(v), v) for v in coll or [])
+        for key, value in items:
+            yield f"{base}[{json.dumps(key)}]", block, ev.child(**{"each.key": key, "each.value": value})
+        return
+    yield base, block, ev
+
+
+def evaluate_block(block: Block, ev: Evaluator, depth: int = 0) -> dict[str, Any]:
+    """Attributes and nested blocks (as lists of mappings), `dynamic` blocks expanded."""
+    out: dict[str, Any] = {}
+    for name, attr in block.attributes.items():
+        if name not in META_ARGUMENTS:
+            out[name] = ev.eval(attr.expr, attr.source)
+    for child in block.blocks:
+        if child.type == "dynamic" and child.labels:
+            out.setdefault(child.labels[0], [])
+            items = _dynamic(child, ev, depth)
+            if isinstance(items, Unknown) or isinstance(out[child.labels[0]], Unknown):
+                out[child.labels[0]] = items if isinstance(items, Unknown) else out[child.labels[0]]
+            else:
+                out[child.labels[0]].extend(items)
+        elif child.type != "lifecycle" and depth < 32:
+            existing = out.setdefault(child.type, [])
+            if isinstance(existing, list):
+                existing.append(evaluate_block(child, ev, depth + 1))
+    return out
+
+
+def _dynamic(block: Block, ev: Evaluator, depth: int) -> list[dict[str, Any]] | Unknown:
+    attr = block.attributes.get("for_each")
+    content = next((b for b in block.blocks if b.type == "content"), None)
+    if attr is None or content is None:
+        return Unknown(f"dynamic {block.labels[0]} without for_each or content")
+    coll = ev.eval(attr.expr, attr.source)
+    if isinstance(coll, Unknown | Reference):
+        return Unknown(f"dynamic {block.labels[0]} iterates over a value known only later")
+    iterator_attr = block.attributes.get("iterator")
+    iterator = block.labels[0]
+    if iterator_attr is not None and hasattr(iterator_attr.expr, "type"):
+        iterator = iterator_attr.source.slice(iterator_attr.expr).strip()
+    items = coll.items() if isinstance(coll, dict) else enumerate(coll or [])
+    return [
+        evaluate_block(content, ev.child(**{iterator: {"key": k, "value": v}}), depth + 1) for k, v in items
+    ]
+
+
+def policy_document(block: Block, module: ModuleInstance) -> dict[str, Any] | Unknown:
+    """data "aws_iam_policy_document": its statements as IAM policy JSON (a structure)."""
+    ev = module.evaluator()
+    values = evaluate_block(block, ev)
+    statements = []
+    for st in values.get("statement") or []:
+        if not isinstance(st, Mapping):
+            return Unknown("a policy statement could not be evaluated")
+        out: dict[str, Any] = {"Effect": st.get("effect", "Allow")}
+        if st.get("sid"):
+            out["Sid"] = st["sid"]
+        for tf, iam in (
+            ("actions", "Action"),
+            ("not_actions", "NotAction"),
+            ("resources", "Resource"),
+            ("not_resources", "NotResource"),
+        ):
+            if st.get(tf) is not None:
+                out[iam] = st[tf]
+        for tf, iam in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
+            for p in st.get(tf) or []:
+                out.setdefault(iam, {})
+                if isinstance(p, Mapping) and isinstance(out[iam], dict):
+                    ptype = p.get("type")
+                    ids = p.get("identifiers")
+                    if ptype == "*" and ids in (["*"], "*"):
+                        out[iam] = "*"
+                    elif isinstance(ptype, str):
+                        out[iam].setdefault(ptype, [])
+                        out[iam][ptype].extend(ids if isinstance(ids, list) else [ids])
+        for c in st.get("condition") or []:
+            if isinstance(c, Mapping):
+                out.setdefault("Condition", {}).setdefault(c.get("test"), {})[c.get("variable")] = c.get(
+                    "values"
+                )
+        statements.append(out)
+    return {"Version": values.get("version", "2012-10-17"), "Statement": statements}
+
+
+def _descend(value: Any, path: list[Any], text: str) -> Any:
+    for key in path:
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(value, Reference):
+            return Reference(text, target=value.target, attribute=value.attribute)
+        if isinstance(value, dict) and str(key) in value:
+            value = value[str(key)]
+        elif isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value):
+            value = value[key]
+        else:
+            return Unknown(f"{text}: no {key!r}")
+    return value
+
+
+def read_tfvars(path: Path, rel: str) -> tuple[dict[str, Any], list[ScanError]]:
+    """Variable values from a .tfvars (HCL attributes) or .tfvars.json file."""
+    try:
+        text = read_text(path)
+    except OSError as exc:
+        return {}, [ScanError(kind="parse", message=f"{rel}: {exc.strerror or exc}", path=rel)]
+    if path.name.endswith(".json"):
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            return {}, [ScanError(kind="parse", message=f"{rel}: invalid JSON: {exc}", path=rel)]
+        return (data if isinstance(data, dict) else {}), []
+    blocks, errors = parse_hcl(text.encode(), rel)
+    found = [ScanError(kind="parse", message=f"{rel}: {e.message}", path=rel, line=e.line) for e in errors]
+    # A tfvars file is a body of attributes; parse_hcl keeps blocks, so read attributes directly.
+    from scanner.sources.terraform.hcl import _parser
+
+    values: dict[str, Any] = {}
+    src = Source(rel, text.encode())
+    tree = _parser().parse(src.text)
+    body = next((c for c in tree.root_node.children if c.type == "body"), None)
+    ev = Evaluator(_NoNames(str(path.parent)))
+    for child in body.children if body is not None else []:
+        if child.type == "attribute":
+            expr = next((c for c in child.children if c.type == "expression"), None)
+            if expr is not None:
+                values[src.slice(child.children[0])] = ev.eval(expr, src)
+    del blocks
+    return values, found
