@@ -43,6 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = sub.add_parser("scan", help="scan IaC paths or a live AWS account")
     scan.add_argument("paths", nargs="*", metavar="PATH", help="IaC files or directories")
+    iac = scan.add_argument_group("IaC options")
+    iac.add_argument(
+        "--var-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="Terraform variable values (repeatable, after terraform.tfvars and *.auto.tfvars)",
+    )
     aws = scan.add_argument_group("AWS options")
     aws.add_argument("--aws", action="store_true", help="scan a live AWS account")
     aws.add_argument("--profile", help="AWS profile from the shared config files")
@@ -108,6 +116,8 @@ def cmd_scan(args: argparse.Namespace, out: TextIO) -> int:
     formats = _formats(args.format)
     if args.paths and args.aws:
         raise UsageError("give either PATH... (IaC) or --aws, not both")
+    if args.var_file and not args.paths:
+        raise UsageError("--var-file applies to Terraform paths, not to --aws scans")
     if args.paths:
         return _scan_paths(args, formats, out)
     if not args.aws:
@@ -151,13 +161,15 @@ def _scan_paths(args: argparse.Namespace, formats: list[str], out: TextIO) -> in
     ]
     if aws_only:
         raise UsageError(f"{', '.join(aws_only)} only apply to --aws scans")
-    missing = [p for p in args.paths if not Path(p).exists()]
+    missing = [p for p in [*args.paths, *args.var_file] if not Path(p).exists()]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
     rules, load_errors = load_rules(args.rules_dir, args.rules, args.skip_rules)
     rules = for_sources(rules, {"terraform", "cloudformation"}, "infrastructure-as-code")
     check_outputs(formats, args)
-    outcome = scan_iac([Path(p) for p in args.paths], rules, Path.cwd(), load_errors)
+    outcome = scan_iac(
+        [Path(p) for p in args.paths], rules, Path.cwd(), load_errors, [Path(v) for v in args.var_file]
+    )
     write_outputs(outcome, formats, args, out)
     return exit_code(outcome, args.fail_on, args.strict)
 
