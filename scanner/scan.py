@@ -16,6 +16,7 @@ from scanner.sources.aws.session import AwsOptions
 from scanner.sources.aws.source import SourceUnavailable, collect_account, unsupported_needs
 from scanner.sources.cloudformation.template import load_template
 from scanner.sources.terraform.loader import load_terraform
+from scanner.sources.terraform.plan import load_plan, plan_errors
 from scanner.suppress import apply_inline
 
 
@@ -110,9 +111,10 @@ def scan_iac(
         load_template(path, discovery.relative(path, cwd), parsed) for path, parsed in found.templates
     ]
     configurations += load_terraform(found.terraform_dirs, cwd, discovery.relative, var_files or ())
-    for path, _plan in found.plans:
+    for path, plan in found.plans:
         rel = discovery.relative(path, cwd)
-        errors.append(ScanError(kind="config", message=f"{rel}: plan loading is not available yet", path=rel))
+        errors.extend(plan_errors(rel, plan))
+        configurations.append(load_plan(path, rel, plan, cwd, discovery.relative))
     for config in configurations:
         inventory.scopes.append(config.scope)
         inventory.extend(config.resources)

@@ -1,0 +1,178 @@
+"""Terraform plan JSON (`terraform show -json plan.out`) -> canonical resources.
+
+`planned_values` gives the values Terraform already knows, fully evaluated (modules,
+count/for_each, functions: everything the HCL evaluator approximates). Values known only
+after apply (`after_unknown`) become References, named after what the configuration
+refers to. When the .tf sources sit beside the plan, every resource is located at its
+block's file and lines, and the blocks' inline suppressions apply.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from scanner.model import Origin, Reference, Resource, ScanError, Scope
+from scanner.sources.iac import Configuration, name_of
+from scanner.sources.terraform import mapping
+from scanner.sources.terraform.hcl import Block
+from scanner.sources.terraform.loader import SOURCE, Definitions, _suppressions, _tags
+
+_INDEX = re.compile(r"\[[^\]]*\]")
+
+
+def _resources(module: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    yield from module.get("resources") or []
+    for child in module.get("child_modules") or []:
+        if isinstance(child, Mapping):
+            yield from _resources(child)
+
+
+def _config_index(module: Mapping[str, Any], prefix: str = "") -> dict[str, Mapping[str, Any]]:
+    """configuration: resource address without index -> its configuration entry."""
+    found = {}
+    for r in module.get("resources") or []:
+        if isinstance(r, Mapping) and r.get("address"):
+            found[f"{prefix}{r['address']}"] = r
+    for name, call in (module.get("module_calls") or {}).items():
+        if isinstance(call, Mapping) and isinstance(call.get("module"), Mapping):
+            found.update(_config_index(call["module"], f"{prefix}module.{name}."))
+    return found
+
+
+def _module_dirs(module: Mapping[str, Any], base: Path, prefix: str = "") -> dict[str, Path]:
+    """Module path ("", "module.a.") -> its source directory, for local sources."""
+    dirs = {prefix: base}
+    for name, call in (module.get("module_calls") or {}).items():
+        if not isinstance(call, Mapping):
+            continue
+        source = call.get("source")
+        if (
+            isinstance(source, str)
+            and source.startswith(("./", "../"))
+            and isinstance(call.get("module"), Mapping)
+        ):
+            dirs.update(_module_dirs(call["module"], (base / source).resolve(), f"{prefix}module.{name}."))
+    return dirs
+
+
+def _unknown_reference(expression: Any, what: str) -> Reference:
+    refs = expression.get("references") if isinstance(expression, Mapping) else None
+    if refs:
+        # Terraform lists `aws_kms_key.k.arn` before `aws_kms_key.k`: the most specific first.
+        text = str(refs[0])
+        target = (
+            ".".join(text.split(".")[:2])
+            if not text.startswith(("var.", "local.", "module.", "data."))
+            else None
+        )
+        attribute = text.split(".")[2] if target and len(text.split(".")) > 2 else None
+        return Reference(text, target=target, attribute=attribute)
+    return Reference(f"{what} (known after apply)")
+
+
+def _apply_unknown(values: Any, unknown: Any, expressions: Any, what: str) -> Any:
+    """Put a Reference wherever `after_unknown` says the planned value is not known yet."""
+    if unknown is True:
+        return _unknown_reference(expressions, what)
+    if isinstance(unknown, Mapping):
+        out = dict(values) if isinstance(values, Mapping) else {}
+        for key, flag in unknown.items():
+            sub_expr = expressions.get(key) if isinstance(expressions, Mapping) else None
+            if isinstance(sub_expr, list):
+                sub_expr = sub_expr[0] if sub_expr else None
+            out[key] = _apply_unknown(out.get(key), flag, sub_expr, f"{what}.{key}")
+        return out
+    if isinstance(unknown, list) and isinstance(values, list):
+        return [
+            _apply_unknown(v, unknown[i] if i < len(unknown) else False, expressions, what)
+            for i, v in enumerate(values)
+        ]
+    if isinstance(unknown, list) and values is None and any(unknown):
+        return Reference(f"{what} (known after apply)")
+    return values
+
+
+def load_plan(path: Path, rel: str, data: Mapping[str, Any], cwd: Path, relative: Any) -> Configuration:
+    scope = Scope(kind="configuration", id=rel)
+    config = Configuration(scope=scope, path=rel, source=SOURCE)
+    planned = (data.get("planned_values") or {}).get("root_module") or {}
+    changes = {c.get("address"): c for c in data.get("resource_changes") or [] if isinstance(c, Mapping)}
+    configuration = (data.get("configuration") or {}).get("root_module") or {}
+    config_index = _config_index(configuration)
+    located = _locator(path.parent, configuration, cwd, relative, config)
+    for entry in _resources(planned):
+        if not isinstance(entry, Mapping) or entry.get("mode", "managed") != "managed":
+            continue
+        tf_type, address = entry.get("type"), entry.get("address")
+        table = mapping.TABLES.get(tf_type) if isinstance(tf_type, str) else None
+        if table is None or not isinstance(address, str):
+            continue
+        values = entry.get("values") if isinstance(entry.get("values"), Mapping) else {}
+        change = (changes.get(address) or {}).get("change") or {}
+        base_address = _INDEX.sub("", address)
+        expressions = (config_index.get(base_address) or {}).get("expressions") or {}
+        values = _apply_unknown(values, change.get("after_unknown") or {}, expressions, address)
+        props = mapping.map_values(table.fields, values)
+        name_value = values.get(table.name_attr) if table.name_attr else None
+        block = located(base_address)
+        origin = (
+            Origin(SOURCE, path=block.source.path, start_line=block.start_line, end_line=block.end_line)
+            if block is not None
+            else Origin(SOURCE, path=rel, start_line=1, end_line=1)
+        )
+        config.resources.append(
+            Resource(
+                type=table.cfn_type,
+                id=address,
+                name=name_value
+                if isinstance(name_value, str) and name_value
+                else name_of(table.cfn_type, props, address),
+                properties=props,
+                origin=origin,
+                scope=scope.id,
+                tags=_tags(values.get("tags")),
+                raw={"address": address, "type": tf_type, "plan": rel},
+            )
+        )
+        if block is not None:
+            config.suppressions.extend(_suppressions(block, address))
+    return config
+
+
+def _locator(base: Path, configuration: Mapping[str, Any], cwd: Path, relative: Any, config: Configuration):
+    """address (without index) -> the resource's block in the .tf sources beside the plan."""
+    dirs = _module_dirs(configuration, base.resolve())
+    if not any(p.suffix == ".tf" for p in base.iterdir()):
+        return lambda address: None
+    defs = Definitions(cwd, relative)
+
+    def locate(address: str) -> Block | None:
+        parts = address.split(".")
+        prefix_parts: list[str] = []
+        while len(parts) > 2 and parts[0] == "module":
+            prefix_parts += parts[:2]
+            parts = parts[2:]
+        prefix = ".".join(prefix_parts) + ("." if prefix_parts else "")
+        directory = dirs.get(prefix)
+        if directory is None or not directory.is_dir() or len(parts) != 2:
+            return None
+        return defs.get(directory).declared(parts[0], parts[1])
+
+    return locate
+
+
+def plan_errors(rel: str, data: Mapping[str, Any]) -> list[ScanError]:
+    """A plan whose format is newer than what opscheck knows is read anyway, and said."""
+    version = str(data.get("format_version", ""))
+    if version and not version.startswith("1."):
+        return [
+            ScanError(
+                kind="parse",
+                message=f"{rel}: plan format_version {version} is not 1.x; read as 1.x",
+                path=rel,
+            )
+        ]
+    return []
