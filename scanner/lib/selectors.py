@@ -336,6 +336,33 @@ def _shape_problem(value: Any, path: str = "selector") -> str | None:
     return f"{path} has an unexpected value {value!r:.80}"
 
 
+def _about(selector: Any, target: Target, classic: bool) -> bool | None:
+    """Whether a selector is about the target's data events: False only when its readable
+    category and type conditions say it is about something else."""
+    if not isinstance(selector, Mapping):
+        return None
+    if classic:
+        resources = selector.get("DataResources")
+        if not isinstance(resources, list | tuple):
+            return None
+        types = [dr.get("Type") if isinstance(dr, Mapping) else None for dr in resources]
+        if all(isinstance(t, str) for t in types):
+            return target.resource_type in types
+        return None
+    fields = selector.get("FieldSelectors")
+    if not isinstance(fields, list | tuple):
+        return None
+    wanted = {"eventCategory": "Data", "resources.type": target.resource_type}
+    for fs in fields:
+        if not isinstance(fs, Mapping) or fs.get("Field") not in wanted:
+            continue
+        equals = fs.get("Equals")
+        literal = isinstance(equals, list) and all(isinstance(v, str) for v in equals)
+        if literal and wanted[fs["Field"]] not in equals:
+            return False
+    return None
+
+
 def _malformed(selector: Any, label: str, lists: tuple[str, ...]) -> str | None:
     if not isinstance(selector, Mapping):
         return f"{label} is not a mapping: {selector!r:.80}"
@@ -538,9 +565,11 @@ def data_coverage(selectors: TrailSelectors, target: Target) -> Coverage:
     for i, sel in enumerate(selectors.classic):
         label = _selector_label("classic", i, sel)
         problem = _malformed(sel, label, ("DataResources",))
-        if problem:
+        if problem and _about(sel, target, classic=True) is not False:
             contributions.append((BOTH, DirCoverage(Level.UNKNOWN, (problem,)), None, False))
             continue
+        if problem:
+            continue  # unreadable, but about another resource type
         directions, cap = _classic_directions(sel)
         best = DirCoverage()
         arns = EMPTY if target.prefix else None
@@ -564,9 +593,11 @@ def data_coverage(selectors: TrailSelectors, target: Target) -> Coverage:
     for i, sel in enumerate(selectors.advanced):
         label = _selector_label("advanced", i, sel)
         problem = _malformed(sel, label, ("FieldSelectors",))
-        if problem:
+        if problem and _about(sel, target, classic=False) is not False:
             contributions.append((BOTH, DirCoverage(Level.UNKNOWN, (problem,)), None, False))
             continue
+        if problem:
+            continue  # unreadable, but about another category or resource type
         ev = _advanced_selector(sel, label, "Data", target)
         if ev is not None:
             contributions.append((ev.directions, DirCoverage(ev.level, tuple(ev.notes)), ev.arns, ev.exact))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tree_sitter import Node
@@ -372,7 +373,25 @@ class Evaluator:
         return [self._apply_steps(v, rest, src, depth, text) for v in items]
 
 
+@dataclass(frozen=True)
+class ResourceObject(Reference):
+    """A declared resource instance used as a value (`aws_s3_bucket.b`, or one element of
+    `aws_s3_bucket.features`): taking an attribute computes what the files decide and
+    keeps a Reference for the rest."""
+
+    resolve: Callable[[str], Any] | None = field(default=None, compare=False, repr=False)
+
+    def get_attribute(self, key: str) -> Any:
+        if self.resolve is not None:
+            value = self.resolve(key)
+            if value is not None:
+                return value
+        return Reference(f"{self.text}.{key}", target=self.target, attribute=key)
+
+
 def _get(value: Any, key: Any, text: str) -> Any:
+    if isinstance(value, ResourceObject):
+        return value.get_attribute(str(key))
     if isinstance(value, Reference):
         return Reference(text, target=value.target, attribute=value.attribute)
     if isinstance(value, dict):

@@ -8,6 +8,7 @@ Terraform's order; local modules are followed; remote modules are listed as not 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Sequence
 from functools import partial
@@ -86,6 +87,16 @@ class RootLoader:
         self._indexed.add(inst.prefix)
         for address, block, ev in inst.instances():
             self._index[address] = (block, ev)
+
+    def instance_addresses(self, inst: ModuleInstance, base: str) -> list[tuple[str, str]] | None:
+        """(key, address) of the instances of a count/for_each resource, or None if unknown."""
+        self._index_module(inst)
+        found = []
+        for address in self._index:
+            if address.startswith(base + "["):
+                key = address[len(base) + 1 : -1]
+                found.append((json.loads(key) if key.startswith('"') else key, address))
+        return found if found else (None if base in self._index else [])
 
     def resource_values(self, address: str) -> dict[str, Any] | None:
         """The evaluated Terraform attributes of a resource instance (cached), or None."""

@@ -13,7 +13,7 @@ from typing import Any
 from scanner.model import Reference, ScanError, Unknown
 from scanner.sources.iac import read_text
 from scanner.sources.terraform import mapping
-from scanner.sources.terraform.expr import Evaluator
+from scanner.sources.terraform.expr import Evaluator, ResourceObject
 from scanner.sources.terraform.hcl import Attribute, Block, HclError, Source, parse_hcl
 
 MAX_MODULE_DEPTH = 16
@@ -288,21 +288,37 @@ class ModuleInstance:
     def _resource_reference(self, rtype: str, path: list[Any], text: str) -> Any:
         name = str(path[0])
         rest = path[1:]
-        target = f"{self.prefix}{rtype}.{name}"
+        base = f"{self.prefix}{rtype}.{name}"
+        block = self.mod.declared(rtype, name)
+        expanded = block is not None and ("count" in block.attributes or "for_each" in block.attributes)
         if rest and isinstance(rest[0], int | float) and not isinstance(rest[0], bool):
-            target += f"[{int(rest[0])}]"
-            rest = rest[1:]
+            target, rest = f"{base}[{int(rest[0])}]", rest[1:]
         elif rest and isinstance(rest[0], str) and self._is_for_each(rtype, name):
-            target += f"[{json.dumps(rest[0])}]"
-            rest = rest[1:]
-        attribute = str(rest[0]) if rest else None
-        if attribute is not None and rtype in mapping.TABLES:
-            values = self.loader.resource_values(target)
-            if values is not None:
-                value = mapping.computed_attribute(rtype, values, attribute, self.loader.partition)
-                if value is not None:
-                    return _descend(value, rest[1:], text)
-        return Reference(text, target=target, attribute=attribute)
+            target, rest = f"{base}[{json.dumps(rest[0])}]", rest[1:]
+        elif expanded:  # the whole collection: a list (count) or a map (for_each) of instances
+            instances = self.loader.instance_addresses(self, base)
+            if instances is None:
+                return Reference(text, target=base, attribute=str(rest[0]) if rest else None)
+            objects = {k: self._object(rtype, a) for k, a in instances}
+            collection: Any = objects if self._is_for_each(rtype, name) else list(objects.values())
+            return _descend(collection, rest, text)
+        else:
+            target = base
+        return _descend(self._object(rtype, target), rest, text)
+
+    def _object(self, rtype: str, address: str) -> ResourceObject:
+        def resolve(attribute: str) -> Any:
+            values = self.loader.resource_values(address)
+            if values is None:
+                return None
+            computed = mapping.computed_attribute(rtype, values, attribute, self.loader.partition)
+            if computed is not None:
+                return computed
+            literal = values.get(attribute)
+            # An argument written in the configuration is also the attribute's value.
+            return literal if isinstance(literal, str | int | float | bool) else None
+
+        return ResourceObject(address, target=address, resolve=resolve)
 
     def _is_for_each(self, rtype: str, name: str) -> bool:
         block = self.mod.declared(rtype, name)
@@ -499,6 +515,9 @@ def _descend(value: Any, path: list[Any], text: str) -> Any:
     for key in path:
         if isinstance(value, Unknown):
             return value
+        if isinstance(value, ResourceObject):
+            value = value.get_attribute(str(key))
+            continue
         if isinstance(value, Reference):
             return Reference(text, target=value.target, attribute=value.attribute)
         if isinstance(value, dict) and str(key) in value:
