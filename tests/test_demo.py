@@ -34,4 +34,25 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
     regions = len(doc["scan"]["targets"][0]["regions"])
     assert calls["cloudtrail:DescribeTrails"] == regions
     assert calls["cloudtrail:GetTrailStatus"] == 2
-    assert "emulated account" in out.getvalue()
+    assert "emulated ML platform account" in out.getvalue()
+    iac = json.loads((tmp_path / "demo" / "iac" / "opscheck.json").read_text())
+    assert iac["scan"]["mode"] == "iac" and iac["scan"]["errors"] == []
+    iac_verdicts = {
+        (r["rule_id"], r["location"]["path"], r["resource"]["id"]): r["status"] for r in iac["results"]
+    }
+    tf = "examples/terraform/ml-platform/main.tf"
+    assert iac_verdicts[("CT003", tf, "aws_cloudtrail.migration")] == "fail"
+    assert iac_verdicts[("DE005", tf, "aws_cloudtrail.migration")] == "fail"
+    assert (
+        iac_verdicts[
+            (
+                "CT002",
+                "examples/terraform/ml-platform/modules/audit-trail/main.tf",
+                "module.audit.aws_cloudtrail.this",
+            )
+        ]
+        == "pass"
+    )
+    assert (
+        iac_verdicts[("DE004", "examples/cloudformation/ml-platform.yaml", "ChurnEndpointConfig")] == "fail"
+    )

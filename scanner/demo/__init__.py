@@ -19,7 +19,7 @@ from reports import json as json_report
 from scanner import engine
 from scanner.demo.seed import HOME, seed
 from scanner.results import ScanOutcome
-from scanner.scan import scan_aws
+from scanner.scan import scan_aws, scan_iac
 from scanner.sources.aws.session import AwsOptions
 
 # Variables that would point the emulated scan at a real account or endpoint.
@@ -44,13 +44,39 @@ def demo_scan() -> ScanOutcome:
         return scan_aws(AwsOptions(session=session), live_rules, ruleset.errors)
 
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def examples_scan() -> ScanOutcome | None:
+    """Scan the bundled examples/ IaC (present in a source checkout), like `opscheck scan`."""
+    if not EXAMPLES.is_dir():
+        return None
+    ruleset = engine.discover()
+    iac_rules = [r for r in ruleset.rules if {"terraform", "cloudformation"} & set(r.meta.sources)]
+    return scan_iac([EXAMPLES], iac_rules, EXAMPLES.parent, ruleset.errors)
+
+
 def run_demo(output_dir: Path, out: TextIO, *, verbose: bool = False) -> int:
     outcome = demo_scan()
     output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "opscheck.json").write_text(json_report.render(outcome), encoding="utf-8")
+    account_report = output_dir / "opscheck.json"
+    account_report.write_text(json_report.render(outcome), encoding="utf-8")
+    out.write("== The emulated ML platform account (moto), scanned like a live one ==\n\n")
     console.render(outcome, out, verbose=verbose)
+    written = [account_report]
+    iac = examples_scan()
+    if iac is not None:
+        iac_report = output_dir / "iac" / "opscheck.json"
+        iac_report.parent.mkdir(parents=True, exist_ok=True)
+        iac_report.write_text(json_report.render(iac), encoding="utf-8")
+        written.append(iac_report)
+        out.write(
+            "\n== The code that deploys such a platform: examples/ (Terraform and CloudFormation) ==\n\n"
+        )
+        console.render(iac, out, verbose=verbose)
     out.write(
-        f"\nThis was an emulated account (moto), scanned like a live one. Reports: {output_dir / 'opscheck.json'}\n"
-        "Scan a real account with: opscheck scan --aws [--profile NAME] [--region REGION]\n"
+        f"\nReports: {', '.join(str(p) for p in written)}\n"
+        "Scan a real account: opscheck scan --aws [--profile NAME] [--region REGION]\n"
+        "Scan your code:      opscheck scan PATH...\n"
     )
-    return 2 if outcome.fatal else 0
+    return 2 if outcome.fatal or (iac is not None and iac.fatal) else 0

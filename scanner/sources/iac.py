@@ -69,6 +69,19 @@ def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
         raise OSError(f"not UTF-8 text (byte {exc.start})") from None
 
 
+def computed_attribute(rtype: str, properties: Mapping[str, Any], attribute: str, partition: str) -> Any:
+    """What `Ref` / `Fn::GetAtt` of a declared resource returns when the template already
+    decides it (a bucket's name and ARN from a literal BucketName); None otherwise."""
+    if rtype == BUCKET:
+        name = properties.get("BucketName")
+        if isinstance(name, str) and name:
+            if attribute == "Ref":
+                return name
+            if attribute == "Arn":
+                return f"arn:{partition}:s3:::{name}"
+    return None
+
+
 def name_of(rtype: str, properties: Mapping[str, Any], fallback: str) -> str:
     value = properties.get(NAME_PROPERTIES.get(rtype, ""))
     return value if isinstance(value, str) and value else fallback

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.model import Reference, Unknown
+from scanner.sources.iac import computed_attribute
 
 NO_VALUE = object()  # AWS::NoValue: the key is removed
 
@@ -41,6 +42,25 @@ class Context:
     partition: str = "aws"
     _conditions: dict[str, Any] = field(default_factory=dict)
     _evaluating: set[str] = field(default_factory=set)
+    _resolving: set[str] = field(default_factory=set)
+
+    def attribute(self, logical_id: str, attribute: str) -> Any:
+        """A computable Ref / GetAtt of a declared resource, or None."""
+        raw = self.resources.get(logical_id)
+        if (
+            not isinstance(raw, Mapping)
+            or not isinstance(raw.get("Type"), str)
+            or logical_id in self._resolving
+        ):
+            return None
+        self._resolving.add(logical_id)
+        try:
+            props = resolve(raw.get("Properties") or {}, self)
+        finally:
+            self._resolving.discard(logical_id)
+        if not isinstance(props, Mapping):
+            return None
+        return computed_attribute(raw["Type"], props, attribute, self.partition)
 
     def condition(self, name: str) -> bool | Unknown:
         if name in self._conditions:
@@ -120,7 +140,8 @@ def _ref(arg: Any, ctx: Context) -> Any:
     if pseudo is not None:
         return pseudo
     if arg in ctx.resources:
-        return Reference(f"!Ref {arg}", target=arg)
+        computed = ctx.attribute(arg, "Ref")
+        return computed if computed is not None else Reference(f"!Ref {arg}", target=arg)
     return Unknown(f"!Ref {arg}: no such parameter or resource in the template")
 
 
@@ -134,6 +155,9 @@ def _get_att(arg: Any, ctx: Context) -> Any:
         return Unknown("Fn::GetAtt with a computed name")
     if target not in ctx.resources:
         return Unknown(f"!GetAtt {target}.{attribute}: no such resource in the template")
+    computed = ctx.attribute(target, attribute)
+    if computed is not None:
+        return computed
     return Reference(f"!GetAtt {target}.{attribute}", target=target, attribute=attribute)
 
 
