@@ -271,10 +271,13 @@ class Result:
     # EventBridge target); part of the fingerprint, not of the document.
     discriminator: str | None = None
     suppression: Suppression | None = None
+    # IaC: the configuration (template, root module) the resource belongs to. Logical ids
+    # and module addresses repeat across configurations; the fingerprint must not.
+    configuration: str | None = None
 
     @property
     def fingerprint(self) -> str:
-        return fingerprint(self.rule_id, self.resource, self.discriminator)
+        return fingerprint(self.rule_id, self.resource, self.discriminator, self.configuration)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (
@@ -288,8 +291,11 @@ class Result:
         )
 
 
-def fingerprint(rule_id: str, resource: ResourceRef, discriminator: str | None = None) -> str:
-    """Stable across runs and line moves: rule + resource identity + account/region."""
+def fingerprint(
+    rule_id: str, resource: ResourceRef, discriminator: str | None = None, configuration: str | None = None
+) -> str:
+    """Stable across runs and line moves: rule + resource identity + account/region (+ the
+    IaC configuration it is declared in)."""
     parts = [
         "v1",
         rule_id,
@@ -299,4 +305,6 @@ def fingerprint(rule_id: str, resource: ResourceRef, discriminator: str | None =
         resource.region or "",
         discriminator or "",
     ]
+    if configuration is not None:
+        parts.append(configuration)
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]

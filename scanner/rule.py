@@ -151,8 +151,11 @@ class RuleContext:
         severity: Severity | str | None = None,
         discriminator: str | None = None,
     ) -> Result:
+        configuration = None
         if isinstance(resource, Resource):
             ref, location = resource.ref(), resource.location()
+            if resource.origin.source != "aws":
+                configuration = resource.scope
         else:
             ref, location = resource, None
         return Result(
@@ -164,6 +167,7 @@ class RuleContext:
             evidence=dict(evidence or {}),
             location=location,
             discriminator=discriminator,
+            configuration=configuration,
         )
 
     def fail(self, resource: Resource | ResourceRef, message: str, evidence=None, **kw) -> Result:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import partial
 
@@ -8,6 +9,9 @@ from scanner.lib.selectors import TrailSelectors, invalid_classic_values
 from scanner.lib.trails import own_trails
 from scanner.model import BUCKET, TRAIL, Reference, Result, Scope, Unknown
 from scanner.rule import RuleContext, rule
+
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+_ARN_HEAD = re.compile(r"arn:[\w-]+:s3:::")
 
 
 @rule(
@@ -89,10 +93,18 @@ def de005(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
 
 
 def _bare_bucket_arn(inventory: Inventory, scope: Scope, value: object) -> bool:
-    """A reference to a declared bucket's ARN, used as is (no '/' appended)."""
-    if not isinstance(value, Reference) or (value.attribute or "").lower() != "arn" or value.target is None:
-        return False
-    if value.text.rstrip().rstrip("\"'").endswith(("/", "/*")):
+    """A declared bucket's ARN used as the whole value, with no '/' after it."""
+    if not isinstance(value, Reference) or value.target is None:
         return False
     bucket = inventory.get(value.target, scope)
-    return bucket is not None and bucket.type == BUCKET
+    if bucket is None or bucket.type != BUCKET:
+        return False
+    is_arn = (value.attribute or "").lower() == "arn"
+    text = value.text.strip()
+    placeholders = _PLACEHOLDER.findall(text)
+    if not placeholders:  # the reference alone: !GetAtt Data.Arn, aws_s3_bucket.data.arn
+        return is_arn
+    if len(placeholders) != 1 or not text.endswith(placeholders[0]):
+        return False  # something follows the bucket: a '/', a prefix
+    head = text[: -len(placeholders[0])]
+    return is_arn if head == "" else _ARN_HEAD.fullmatch(head) is not None  # arn:aws:s3:::${name}

@@ -22,7 +22,7 @@ from typing import Any
 from scanner.model import ScanError
 from scanner.sources.cloudformation.parse import Parsed, TemplateError, parse_template
 from scanner.sources.cloudformation.template import looks_like_template
-from scanner.sources.iac import read_text
+from scanner.sources.iac import MAX_FILE_BYTES, decode, read_text
 
 SKIP_DIRS = frozenset(
     {
@@ -95,32 +95,33 @@ def _classify(path: Path, cwd: Path, found: Found, explicit: bool) -> None:
             found.errors.append(ScanError(kind="parse", message=f"{rel}: broken symbolic link", path=rel))
         return
     try:
-        with path.open("rb") as fh:
-            head = fh.read(64 * 1024)
+        size = path.stat().st_size
+        with path.open("rb") as fh:  # read once: the hints, then the parse
+            data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         found.errors.append(
             ScanError(kind="parse", message=f"{rel}: cannot read: {exc.strerror or exc}", path=rel)
         )
         return
     is_json = path.suffix.lower() == ".json"
-    if is_json and _PLAN_HINT.search(head):
+    if size > MAX_FILE_BYTES:
+        if explicit or _CFN_HINT.search(data[: 64 * 1024]) or (is_json and _PLAN_HINT.search(data[:4096])):
+            message = f"{rel}: {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte limit; not scanned"
+            found.errors.append(ScanError(kind="parse", message=message, path=rel))
+        return
+    if is_json and _PLAN_HINT.search(data[:4096]):
         _plan(path, rel, found, explicit)
         return
-    if not _CFN_HINT.search(head):
+    if not _CFN_HINT.search(data):
         if explicit:
-            found.errors.append(
-                ScanError(
-                    kind="parse",
-                    message=f"{rel}: not Terraform, a Terraform plan or a CloudFormation template",
-                    path=rel,
-                )
-            )
+            message = f"{rel}: not Terraform, a Terraform plan or a CloudFormation template"
+            found.errors.append(ScanError(kind="parse", message=message, path=rel))
         return
     try:
-        parsed = parse_template(read_text(path), json_first=is_json)
+        parsed = parse_template(decode(data), json_first=is_json)
     except (TemplateError, OSError) as exc:
         # Only a file that claims to be a template is an error; other YAML is not ours.
-        if explicit or b"AWSTemplateFormatVersion" in head:
+        if explicit or b"AWSTemplateFormatVersion" in data:
             line = exc.line if isinstance(exc, TemplateError) else None
             message = exc.message if isinstance(exc, TemplateError) else (exc.strerror or str(exc))
             found.errors.append(ScanError(kind="parse", message=f"{rel}: {message}", path=rel, line=line))

@@ -60,7 +60,11 @@ def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
     size = path.stat().st_size
     if size > limit:
         raise OSError(f"file is {size:,} bytes, above the {limit:,}-byte limit")
-    data = path.read_bytes()
+    return decode(path.read_bytes())
+
+
+def decode(data: bytes) -> str:
+    """Text of a file's bytes, refusing binary and non-UTF-8 content."""
     if b"\x00" in data:
         raise OSError("binary file (NUL bytes)")
     try:

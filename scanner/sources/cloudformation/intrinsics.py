@@ -89,7 +89,8 @@ def _as_condition(value: Any, what: str) -> bool | Unknown:
 
 
 def parameter_values(params: Mapping[str, Any]) -> dict[str, Any]:
-    """Parameter name -> default (typed as CloudFormation would pass it), or Unknown."""
+    """Parameter name -> default, as CloudFormation passes it (a string, or a list of
+    strings for list types), or Unknown."""
     values: dict[str, Any] = {}
     for name, spec in (params or {}).items():
         if not isinstance(spec, Mapping) or "Default" not in spec:
@@ -98,12 +99,20 @@ def parameter_values(params: Mapping[str, Any]) -> dict[str, Any]:
         default = spec["Default"]
         ptype = str(spec.get("Type", "String"))
         if ptype.startswith("List<") or ptype == "CommaDelimitedList":
-            values[name] = (
-                default if isinstance(default, list) else [s.strip() for s in str(default).split(",")]
-            )
+            items = default if isinstance(default, list) else str(default).split(",")
+            values[name] = [_as_parameter(item).strip() for item in items]
         else:
-            values[name] = default
+            values[name] = _as_parameter(default)
     return values
+
+
+def _as_parameter(value: Any) -> str:
+    """CloudFormation passes every parameter as a string (`true` -> "true", 5 -> "5")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def resolve(value: Any, ctx: Context) -> Any:
@@ -190,15 +199,17 @@ def _sub(arg: Any, ctx: Context) -> Any:
 
 
 def _concat(parts: list[Any], text: str) -> Any:
-    """Strings joined; any Unknown makes the whole Unknown; any Reference, a Reference."""
+    """Strings joined; any Unknown makes the whole Unknown; any Reference, a Reference whose
+    text shows the joined value with `${...}` where the references stand."""
     for p in parts:
         if isinstance(p, Unknown):
             return p
     refs = [p for p in parts if isinstance(p, Reference)]
     if refs:
         single = refs[0] if len(refs) == 1 else None
+        rendered = "".join("${" + p.text + "}" if isinstance(p, Reference) else str(p) for p in parts)
         return Reference(
-            text, target=single.target if single else None, attribute=single.attribute if single else None
+            rendered, target=single.target if single else None, attribute=single.attribute if single else None
         )
     if all(isinstance(p, str | int | float) and not isinstance(p, bool) for p in parts):
         return "".join(str(p) for p in parts)

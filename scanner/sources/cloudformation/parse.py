@@ -69,6 +69,14 @@ _TAGS = {
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     """Safe loader with the intrinsic tags, duplicate-key detection and line numbers."""
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except TemplateError:
+            raise
+        except (ValueError, TypeError, OverflowError) as exc:  # a date that does not exist, !!int x
+            raise TemplateError(f"a value cannot be read: {exc}", node.start_mark.line + 1) from None
+
 
 def _intrinsic(loader: _Loader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
     tag = "!" + tag_suffix
@@ -178,19 +186,74 @@ def parse_yaml(text: str) -> Parsed:
         raise TemplateError(f"invalid YAML: {exc}") from None
     except RecursionError:
         raise TemplateError("nesting too deep to read") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date that does not exist
+        raise TemplateError(f"a value cannot be read: {exc}") from None
     finally:
         loader.dispose()
-    return Parsed(data, _resource_spans_yaml(node))
+    return Parsed(data, _trim(_resource_spans_yaml(node), text))
+
+
+def _trim(spans: dict[str, tuple[int, int]], text: str) -> dict[str, tuple[int, int]]:
+    """End spans on the last non-blank line (block scalars keep trailing blank lines)."""
+    lines = text.split("\n")
+    out = {}
+    for key, (start, end) in spans.items():
+        while end > start and end <= len(lines) and not lines[end - 1].strip():
+            end -= 1
+        out[key] = (start, end)
+    return out
 
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|\n')
+
+
+def _check_json_depth(text: str) -> None:
+    """Refuse nesting beyond the bound before json.loads recurses into it."""
+    depth, line = 0, 1
+    for m in _JSON_TOKEN.finditer(text):
+        token = m.group()
+        if token == "\n":
+            line += 1
+        elif token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise TemplateError(f"nesting deeper than {MAX_DEPTH} levels", line)
+        elif token in "]}":
+            depth -= 1
+        else:
+            line += token.count("\n")
+
+
+def _second_occurrence_line(text: str, key: str) -> int | None:
+    hits = list(re.finditer(re.escape(json.dumps(key)) + r"\s*:", text))
+    return text.count("\n", 0, hits[1].start()) + 1 if len(hits) > 1 else None
+
+
 def parse_json(text: str) -> Parsed:
+    _check_json_depth(text)
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise TemplateError(f"invalid JSON: {exc.msg}", exc.lineno) from None
+    except _DuplicateKey as exc:
+        raise TemplateError(f"duplicate key {exc.key!r}", _second_occurrence_line(text, exc.key)) from None
     except RecursionError:
         raise TemplateError("nesting too deep to read") from None
     return Parsed(data, _resource_spans_json(text))

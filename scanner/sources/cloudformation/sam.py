@@ -46,7 +46,7 @@ def expand(
     scope: Scope,
     ctx: intrinsics.Context,
 ) -> list[Resource]:
-    def make(rid: str, t: str, p: dict[str, Any]) -> Resource:
+    def make(rid: str, t: str, p: dict[str, Any], tags: dict[str, str] | None = None) -> Resource:
         return Resource(
             type=t,
             id=rid,
@@ -55,26 +55,45 @@ def expand(
             origin=origin,
             scope=scope.id,
             partition=scope.partition,
+            tags=tags or {},
             raw={"generated_by": f"SAM from {logical_id}"},
         )
 
     if rtype != "AWS::Serverless::Function":
         return [make(logical_id, rtype, props)]
-    merged = {**intrinsics.resolve(dict(globals_.get("Function") or {}), ctx), **props}
+    # SAM merges Globals into each function, maps key by key (the function wins).
+    merged = _deep_merge(intrinsics.resolve(dict(globals_.get("Function") or {}), ctx), props)
     fn_props = {k: merged[k] for k in FUNCTION_PROPERTIES if k in merged}
     if "Role" not in fn_props:  # SAM creates <Function>Role
         fn_props["Role"] = Reference(f"!GetAtt {logical_id}Role.Arn (created by SAM)")
-    if isinstance(fn_props.get("Tags"), Mapping):
-        fn_props["Tags"] = [{"Key": k, "Value": v} for k, v in fn_props["Tags"].items()]
-    out = [make(logical_id, FUNCTION, fn_props)]
+    tags = fn_props.get("Tags")
+    tag_map = (
+        {str(k): str(v) for k, v in tags.items() if isinstance(v, str | int | float)}
+        if isinstance(tags, Mapping)
+        else {}
+    )
+    if isinstance(tags, Mapping):
+        fn_props["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    dlq = fn_props.pop("DeadLetterQueue", None)
+    if isinstance(dlq, Mapping) and dlq.get("TargetArn") is not None:  # SAM's name for DeadLetterConfig
+        fn_props["DeadLetterConfig"] = {"TargetArn": dlq["TargetArn"]}
+    out = [make(logical_id, FUNCTION, fn_props, tag_map)]
     function_arn = Reference(f"!GetAtt {logical_id}.Arn", target=logical_id, attribute="Arn")
     events = merged.get("Events") or {}
     for event_name, event in events.items() if isinstance(events, Mapping) else []:
-        if not isinstance(event, Mapping) or event.get("Type") not in (*RULE_EVENTS, "ScheduleV2"):
-            continue
-        if event.get("Type") == "ScheduleV2":
-            continue  # EventBridge Scheduler, not a rule; its role model differs
+        if not isinstance(event, Mapping) or event.get("Type") not in RULE_EVENTS:
+            continue  # ScheduleV2 is EventBridge Scheduler, not a rule; its role model differs
         out.extend(_rule_and_permission(logical_id, str(event_name), event, function_arn, make))
+    return out
+
+
+def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
     return out
 
 

@@ -106,7 +106,12 @@ def _load(data: Mapping[str, Any], spans: dict[str, tuple[int, int]], rel: str, 
             out.resources.extend(expanded)
         else:
             out.resources.append(_resource(str(logical_id), rtype, dict(properties), origin, scope, raw))
-        out.suppressions.extend(_suppressions(str(logical_id), raw.get("Metadata"), rel, start, out.errors))
+        # An ignore on a SAM function also covers the resources SAM generates from it.
+        generated = [r.id for r in out.resources if r.origin is origin] or [str(logical_id)]
+        for rid in generated:
+            out.suppressions.extend(
+                _suppressions(rid, raw.get("Metadata"), rel, start, out.errors if rid == generated[0] else [])
+            )
     return out
 
 
