@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format clean checkov
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,5 +27,13 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# checkov in its own virtual environment (it pins an old boto3): `opscheck scan --checkov`.
+checkov: .venv-checkov/bin/checkov
+
+.venv-checkov/bin/checkov:
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install --quiet --upgrade pip
+	.venv-checkov/bin/python -m pip install --quiet "checkov>=3.2,<4"
+
 clean:
-	rm -rf $(VENV) build *.egg-info opscheck-demo .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov build *.egg-info opscheck-demo .pytest_cache .ruff_cache

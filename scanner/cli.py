@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from scanner import __version__, engine
+from scanner.checkov import CheckovUnavailable, find_checkov
 from scanner.model import Severity
 from scanner.results import ScanOutcome, exit_code
 from scanner.rule import Rule
@@ -44,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser("scan", help="scan IaC paths or a live AWS account")
     scan.add_argument("paths", nargs="*", metavar="PATH", help="IaC files or directories")
     iac = scan.add_argument_group("IaC options")
+    iac.add_argument(
+        "--checkov",
+        action="store_true",
+        help="also run checkov's curated AWS checks, out of process (`make checkov` installs it)",
+    )
     iac.add_argument(
         "--var-file",
         action="append",
@@ -116,6 +122,8 @@ def cmd_scan(args: argparse.Namespace, out: TextIO) -> int:
     formats = _formats(args.format)
     if args.paths and args.aws:
         raise UsageError("give either PATH... (IaC) or --aws, not both")
+    if args.checkov and not args.paths:
+        raise UsageError("--checkov applies to IaC paths, not to --aws scans")
     if args.var_file and not args.paths:
         raise UsageError("--var-file applies to Terraform paths, not to --aws scans")
     if args.paths:
@@ -167,8 +175,18 @@ def _scan_paths(args: argparse.Namespace, formats: list[str], out: TextIO) -> in
     rules, load_errors = load_rules(args.rules_dir, args.rules, args.skip_rules)
     rules = for_sources(rules, {"terraform", "cloudformation"}, "infrastructure-as-code")
     check_outputs(formats, args)
+    if args.checkov:
+        try:
+            find_checkov()
+        except CheckovUnavailable as exc:
+            raise UsageError(str(exc)) from exc
     outcome = scan_iac(
-        [Path(p) for p in args.paths], rules, Path.cwd(), load_errors, [Path(v) for v in args.var_file]
+        [Path(p) for p in args.paths],
+        rules,
+        Path.cwd(),
+        load_errors,
+        [Path(v) for v in args.var_file],
+        checkov=args.checkov,
     )
     write_outputs(outcome, formats, args, out)
     return exit_code(outcome, args.fail_on, args.strict)

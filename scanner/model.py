@@ -58,6 +58,9 @@ class Unknown:
     """
 
     reason: str
+    # True when the value is known to be an error (a missing key, an index out of range),
+    # which Terraform's try()/can() catch, rather than a value not known yet.
+    error: bool = False
 
     def __bool__(self) -> bool:  # an Unknown must never be mistaken for a truthy fact
         raise TypeError(f"Unknown value used as a boolean: {self.reason}")

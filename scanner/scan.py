@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from scanner import engine
+from scanner.checkov import deduplicate, run_checkov
 from scanner.inventory import Inventory
 from scanner.model import ScanError
 from scanner.results import ScanOutcome
@@ -101,6 +102,7 @@ def scan_iac(
     cwd: Path,
     extra_errors: list[ScanError] | None = None,
     var_files: list[Path] | None = None,
+    checkov: bool = False,
 ) -> ScanOutcome:
     """Scan IaC files and directories: every configuration found is one scope."""
     started, t0 = _now(), time.monotonic()
@@ -122,6 +124,12 @@ def scan_iac(
         errors.extend(config.errors)
     results, rule_errors = engine.evaluate(rules, inventory)
     errors.extend(rule_errors)
+    metas = [r.meta for r in rules]
+    if checkov and inventory.scopes:
+        extra = run_checkov(paths, cwd, discovery.relative)
+        results = engine.dedupe(results + deduplicate(extra.results, results), errors)
+        metas += extra.rules
+        errors.extend(extra.errors)
     errors.extend(apply_inline(results, inventory.suppressions, started.date()))
     fatal = None
     if not inventory.scopes:
@@ -130,7 +138,7 @@ def scan_iac(
     return ScanOutcome(
         mode="iac",
         targets=[{"kind": "path", "path": discovery.relative(p, cwd)} for p in paths],
-        rules=[r.meta for r in rules],
+        rules=metas,
         results=results,
         errors=sorted(set(errors), key=ScanError.sort_key),
         resources=len(inventory),

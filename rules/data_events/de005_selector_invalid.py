@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from functools import partial
 
 from scanner.inventory import Inventory
-from scanner.lib.selectors import TrailSelectors, invalid_classic_values
+from scanner.lib.selectors import TrailSelectors, invalid_classic_values, undecided_classic_values
 from scanner.lib.trails import own_trails
 from scanner.model import BUCKET, TRAIL, Reference, Result, Scope, Unknown
 from scanner.rule import RuleContext, rule
@@ -78,11 +78,19 @@ def de005(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             problems = invalid_classic_values(
                 TrailSelectors(v.selectors.classic), partial(_bare_bucket_arn, inventory, scope)
             )
+            undecided = undecided_classic_values(TrailSelectors(v.selectors.classic))
             if problems:
                 yield ctx.fail(
                     v.resource,
                     f"Trail {v.resource.name} has data selectors CloudTrail rejects: {'; '.join(problems)}.",
                     {"problems": problems},
+                )
+            elif undecided:
+                yield ctx.unknown(
+                    v.resource,
+                    f"Trail {v.resource.name}: whether CloudTrail accepts its data selectors is unknown "
+                    f"({'; '.join(undecided)}).",
+                    {"undecided": undecided},
                 )
             else:
                 yield ctx.passed(

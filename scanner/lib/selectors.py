@@ -723,3 +723,30 @@ def invalid_classic_values(
                 elif not isinstance(value, str) and bucket_arn is not None and bucket_arn(value):
                     problems.append(f"{value} is a bucket ARN without the trailing '/'")
     return problems
+
+
+def undecided_classic_values(selectors: TrailSelectors) -> list[str]:
+    """Classic data resources whose type or values are not known (an unresolved variable):
+    whether CloudTrail accepts them cannot be told."""
+    reasons = []
+    for i, sel in enumerate(selectors.classic):
+        label = _selector_label("classic", i, sel)
+        if not isinstance(sel, Mapping):
+            reasons.append(f"{label} is not a mapping")
+            continue
+        resources = sel.get("DataResources")
+        if isinstance(resources, Unknown):
+            reasons.append(f"{label}: {resources.reason}")
+            continue
+        for dr in resources if isinstance(resources, list | tuple) else []:
+            if not isinstance(dr, Mapping):
+                continue
+            # A reference (a value set at deployment) can still be judged; an Unknown cannot.
+            if isinstance(dr.get("Type"), Unknown):
+                reasons.append(f"{label}.Type is unknown ({dr['Type'].reason})")
+            elif dr.get("Type") == S3_OBJECT:  # only S3 values can lack the '/'
+                values = dr.get("Values")
+                for v in values if isinstance(values, list | tuple) else [values]:
+                    if isinstance(v, Unknown):
+                        reasons.append(f"{label}.Values is unknown ({v.reason})")
+    return reasons

@@ -200,9 +200,10 @@ def trail_listing(inventory: Inventory, scope: Scope) -> TrailListing:
 def first_declared(views: Iterable[TrailView]) -> TrailView | None:
     """The trail declared first in a configuration (IaC account-level results anchor there)."""
 
-    def key(v: TrailView) -> tuple[str, int, str]:
+    def key(v: TrailView) -> tuple[int, str, int, str]:
+        # The root module's own trails before those of its modules (Terraform addresses).
         o = v.resource.origin
-        return (o.path or "", o.start_line or 0, v.resource.id)
+        return (v.resource.id.count("module."), o.path or "", o.start_line or 0, v.resource.id)
 
     ordered = sorted(views, key=key)
     return ordered[0] if ordered else None

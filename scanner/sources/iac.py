@@ -3,6 +3,8 @@ one plan, one template), its resources and errors, and safe file reading."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,3 +91,47 @@ def computed_attribute(rtype: str, properties: Mapping[str, Any], attribute: str
 def name_of(rtype: str, properties: Mapping[str, Any], fallback: str) -> str:
     value = properties.get(NAME_PROPERTIES.get(rtype, ""))
     return value if isinstance(value, str) and value else fallback
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}\n]')
+
+
+def json_spans(text: str, max_depth: int = 3) -> dict[tuple[str, ...], tuple[int, int]]:
+    """Line spans (1-based) of the values under object keys, by key path, up to `max_depth`
+    keys deep: {("Resources", "Trail"): (4, 20)}. The json module reports no positions; a
+    scan that tracks strings and nesting does."""
+    spans: dict[tuple[str, ...], tuple[int, int]] = {}
+    path: list[str | None] = []  # the key each open container hangs under
+    open_at: list[int] = []  # the line each open container starts on
+    stack: list[str] = []
+    pending_key: str | None = None
+    key_line = 1
+    line = 1
+    for m in _JSON_TOKEN.finditer(text):
+        token = m.group()
+        if token == "\n":
+            line += 1
+        elif token.startswith('"'):
+            end = m.end()
+            while end < len(text) and text[end] in " \t\r\n":
+                end += 1
+            if stack and stack[-1] == "{" and end < len(text) and text[end] == ":":
+                pending_key, key_line = json.loads(token), line
+            else:
+                pending_key = None
+            line += token.count("\n")
+        elif token in "[{":
+            stack.append(token)
+            path.append(pending_key)
+            open_at.append(key_line if pending_key is not None else line)
+            pending_key = None
+        else:
+            if not stack:
+                break
+            stack.pop()
+            key = path.pop()
+            start = open_at.pop()
+            keys = tuple(k for k in path if k is not None)
+            if key is not None and len(keys) < max_depth:
+                spans.setdefault((*keys, key), (start, line))
+    return spans

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from scanner.sources.iac import json_spans
+
 try:  # libyaml: several times faster, same semantics
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - pure-Python PyYAML
@@ -204,9 +206,6 @@ def _trim(spans: dict[str, tuple[int, int]], text: str) -> dict[str, tuple[int, 
     return out
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
-
-
 class _DuplicateKey(Exception):
     def __init__(self, key: str) -> None:
         self.key = key
@@ -260,47 +259,12 @@ def parse_json(text: str) -> Parsed:
 
 
 def _resource_spans_json(text: str) -> dict[str, tuple[int, int]]:
-    """Line spans of the entries of the top-level "Resources" object, by a small scan that
-    tracks strings and nesting (the json module reports no positions)."""
-    spans: dict[str, tuple[int, int]] = {}
-    stack: list[str] = []  # "{" or "["
-    path: list[str | None] = []  # the key each open object/array hangs under
-    last_key: str | None = None
-    pending: tuple[str, int] | None = None  # a resource key and its line, until its value closes
-    line = 1
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\n":
-            line += 1
-        elif ch == '"':
-            m = _STRING.match(text, i)
-            if not m:
-                break
-            token = m.group()
-            j = m.end()
-            while j < n and text[j] in " \t\r\n":
-                j += 1
-            if j < n and text[j] == ":" and stack and stack[-1] == "{":
-                last_key = json.loads(token)
-                if len(stack) == 2 and path[1] == "Resources":
-                    pending = (last_key, line)
-            line += token.count("\n")
-            i = m.end()
-            continue
-        elif ch in "{[":
-            stack.append(ch)
-            path.append(last_key)
-            last_key = None
-        elif ch in "}]":
-            if stack:
-                stack.pop()
-                path.pop()
-            if len(stack) == 2 and pending is not None and path[1] == "Resources":
-                spans[pending[0]] = (pending[1], line)
-                pending = None
-        i += 1
-    return spans
+    """Line spans of the entries of the top-level "Resources" object."""
+    return {
+        path[1]: span
+        for path, span in json_spans(text, 2).items()
+        if len(path) == 2 and path[0] == "Resources"
+    }
 
 
 def parse_template(text: str, json_first: bool) -> Parsed:

@@ -152,9 +152,12 @@ class Evaluator:
             elif part.type == "template_directive":
                 pieces.append(self._directive(part, src, depth))
         # A template that is just one interpolation keeps the value's type ("${var.list}").
+        content = [
+            p for p in parts if p.type in ("template_literal", "template_interpolation", "template_directive")
+        ]
         if (
-            len(pieces) == 1
-            and len([p for p in parts if p.type != "template_literal"]) == 1
+            len(content) == 1
+            and content[0].type == "template_interpolation"
             and not isinstance(pieces[0], str)
         ):
             return pieces[0]
@@ -248,8 +251,19 @@ class Evaluator:
         kids = inner.children
         if inner.type == "unary_operation":
             return functions.unary(src.slice(kids[0]), self._seq(kids[1:], src, depth))
-        # Operands are not wrapped: `2 * var.x` is literal, *, variable_expr, get_attr.
-        at = next(i for i, c in enumerate(kids) if not c.is_named)
+        # Operands are not wrapped: `2 * var.x` is literal, *, variable_expr, get_attr, and
+        # `(1 + 2) * 3` starts with the bracket tokens of its left operand.
+        at, level = len(kids), 0
+        for i, c in enumerate(kids):
+            if c.type == "(":
+                level += 1
+            elif c.type == ")":
+                level -= 1
+            elif not c.is_named and level == 0:
+                at = i
+                break
+        if at == len(kids):
+            return Unknown(f"operation not understood: {src.slice(inner)[:60]}")
         op = src.slice(kids[at])
         a = self._seq(kids[:at], src, depth)
         if op in ("&&", "||") and isinstance(a, bool) and (a is (op == "||")):
@@ -260,6 +274,8 @@ class Evaluator:
         """An unwrapped operand: a head node and its traversal steps."""
         if not nodes:
             return Unknown("missing operand")
+        if nodes[0].type == "(" and nodes[-1].type == ")" and len(nodes) == 3:
+            return self.eval(nodes[1], src, depth)
         if nodes[0].type == "variable_expr":
             return self._traversal(nodes, src, depth)
         text = "".join(src.slice(n) for n in nodes)
@@ -275,8 +291,9 @@ class Evaluator:
         exprs = [c for c in inner.children if c.type == "expression"]
         cond_node = next((c for c in inner.children if c.type == "for_cond"), None)
         grouping = any(c.type == "ellipsis" for c in inner.children)
+        # Terraform iterates maps in lexical key order.
         items = (
-            list(collection.items()) if isinstance(collection, dict) else list(enumerate(collection or []))
+            sorted(collection.items()) if isinstance(collection, dict) else list(enumerate(collection or []))
         )
         is_object = inner.type == "for_object_expr"
         out_list: list[Any] = []
@@ -397,13 +414,16 @@ def _get(value: Any, key: Any, text: str) -> Any:
     if isinstance(value, dict):
         if str(key) in value:
             return value[str(key)]
-        return Unknown(f"{text}: no attribute or key {key!r}")
+        return Unknown(f"{text}: no attribute or key {key!r}", error=True)
     if isinstance(value, list | tuple):
         try:
-            return value[int(key)]
+            index = int(key)
+            if index < 0:
+                raise IndexError(index)
+            return value[index]
         except (ValueError, TypeError, IndexError):
-            return Unknown(f"{text}: index {key!r} is out of range")
-    return Unknown(f"{text}: cannot take {key!r} of {type(value).__name__}")
+            return Unknown(f"{text}: index {key!r} is out of range", error=True)
+    return Unknown(f"{text}: cannot take {key!r} of {type(value).__name__}", error=True)
 
 
 def _find(node: Node, kind: str) -> Node | None:

@@ -57,6 +57,7 @@ def _tostring(v: Any) -> Any:
 
 
 def _format(fmt: str, *args: Any) -> Any:
+    """Terraform's format(): %s %d %v %q %t %f %x %X %o %b %e with flags and widths."""
     out, i, n = [], 0, 0
     while i < len(fmt):
         ch = fmt[i]
@@ -68,23 +69,29 @@ def _format(fmt: str, *args: Any) -> Any:
             out.append("%")
             i += 2
             continue
-        m = re.match(r"%[-+# 0]*\d*(?:\.\d+)?([sdvqftxXob])", fmt[i:])
+        m = re.match(r"%([-+# 0]*)(\d*)(?:\.(\d+))?([sdvqftxXobeE])", fmt[i:])
         if not m or n >= len(args):
             return Unknown(f"format verb not evaluated in {fmt!r}")
-        verb, arg = m.group(1), args[n]
+        flags, width, precision, verb = m.groups()
+        arg = args[n]
         n += 1
-        if verb in "sv":
-            rendered = _tostring(arg) if not isinstance(arg, list | dict) else json.dumps(arg)
-        elif verb == "q":
-            rendered = json.dumps(arg)
-        elif verb == "d":
-            rendered = str(int(arg))
-        elif verb == "t":
-            rendered = "true" if arg else "false"
-        else:
-            rendered = m.group(0) % arg
-        if isinstance(rendered, Unknown):
-            return rendered
+        spec = "%" + flags + width + (f".{precision}" if precision else "")
+        try:
+            if verb in "sv":
+                text = _tostring(arg) if not isinstance(arg, list | dict) else json.dumps(arg)
+                if isinstance(text, Unknown):
+                    return text
+                rendered = (spec + "s") % text
+            elif verb == "q":
+                rendered = (spec + "s") % json.dumps(arg)
+            elif verb == "t":
+                rendered = (spec + "s") % ("true" if arg else "false")
+            elif verb == "b":
+                rendered = (spec + "s") % format(int(arg), "b")
+            else:
+                rendered = (spec + verb) % (int(arg) if verb in "dxXo" else float(arg))
+        except (TypeError, ValueError) as exc:
+            return Unknown(f"format {m.group(0)!r} of {arg!r}: {exc}", error=True)
         out.append(rendered)
         i += len(m.group(0))
     return "".join(out)
@@ -123,7 +130,9 @@ def _lookup(m: dict[str, Any], key: str, *default: Any) -> Any:
 
 
 _PURE: dict[str, Callable[..., Any]] = {
-    "jsonencode": lambda v: v,  # kept as a structure: policies stay readable with references inside
+    # JSON text when everything is known; otherwise the structure itself, so a policy keeps
+    # its references readable (mappings accept both forms).
+    "jsonencode": lambda v: v if _later(v) else json.dumps(v, separators=(",", ":"), sort_keys=False),
     "jsondecode": lambda s: json.loads(s) if isinstance(s, str) else s,
     "merge": lambda *ms: {k: v for m in ms if isinstance(m, dict) for k, v in m.items()},
     "concat": lambda *ls: [x for lst in ls for x in (lst or [])],
@@ -154,9 +163,9 @@ _PURE: dict[str, Callable[..., Any]] = {
     "compact": lambda lst: [x for x in lst if x not in (None, "")],
     "distinct": lambda lst: [x for i, x in enumerate(lst) if x not in lst[:i]],
     "flatten": _flatten,
-    "keys": lambda m: sorted(m),
-    "values": lambda m: [m[k] for k in sorted(m)],
-    "element": lambda lst, i: lst[int(i) % len(lst)],
+    "keys": lambda m: sorted(m) if isinstance(m, dict) else _type_error("keys", m),
+    "values": lambda m: [m[k] for k in sorted(m)] if isinstance(m, dict) else _type_error("values", m),
+    "element": lambda lst, i: lst[int(i) % len(lst)] if int(i) >= 0 else _type_error("element", i),
     "index": lambda lst, v: lst.index(v),
     "contains": lambda lst, v: v in lst,
     "one": lambda lst: (lst[0] if lst else None) if len(lst) <= 1 else Unknown("one: more than one element"),
@@ -202,49 +211,65 @@ _REFERENCE_AWARE = {
 }
 
 
-def call(name: str, args: list[Any], base_dir: str) -> Any:
+def _type_error(name: str, value: Any) -> Unknown:
+    return Unknown(f"{name}() cannot take {value!r}", error=True)
+
+
+def call(name: str, args: list[Any], base_dir: str | tuple[str, ...]) -> Any:
     if name == "file":
         return _file(args, base_dir)
     fn = _PURE.get(name)
     if fn is None:
         return Unknown(f"function {name}() is not evaluated by opscheck")
-    unknown = _first_unknown(args)
-    if unknown is not None and name not in ("coalesce", "coalescelist"):
-        return unknown
-    if name not in _REFERENCE_AWARE and _later(args):
-        return Unknown(f"{name}() of a value known only after apply")
+    if name in _REFERENCE_AWARE:
+        # Collections may hold unknown or later-known leaves; only an unknown argument
+        # itself makes the result unknown.
+        unknown = next((a for a in args if isinstance(a, Unknown)), None)
+        if unknown is not None and name not in ("coalesce", "coalescelist"):
+            return unknown
+    else:
+        unknown = _first_unknown(args)
+        if unknown is not None:
+            return unknown
+        if _later(args):
+            return Unknown(f"{name}() of a value known only after apply")
     try:
         return fn(*args)
     except Exception as exc:  # wrong argument types: what Terraform would reject
-        return Unknown(f"{name}() could not be evaluated: {type(exc).__name__}: {exc}")
+        return Unknown(f"{name}() could not be evaluated: {type(exc).__name__}: {exc}", error=True)
 
 
-def _file(args: list[Any], base_dir: str) -> Any:
+def _file(args: list[Any], base_dir: str | tuple[str, ...]) -> Any:
+    """file(): relative to the root module (Terraform's working directory), and only files
+    inside the root module or the calling module (what `path.module` leads to)."""
     if len(args) != 1 or not isinstance(args[0], str):
         return Unknown("file() of a value known only later")
-    base = Path(base_dir).resolve()
-    path = (base / args[0]).resolve()
-    if base not in path.parents and path != base:
+    bases = [Path(b).resolve() for b in ((base_dir,) if isinstance(base_dir, str) else base_dir)]
+    path = (bases[0] / args[0]).resolve()
+    if not any(b == path or b in path.parents for b in bases):
         return Unknown(f"file({args[0]!r}) reads outside the module")
     try:
         if path.stat().st_size > MAX_FILE:
             return Unknown(f"file({args[0]!r}) is larger than {MAX_FILE:,} bytes")
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return Unknown(f"file({args[0]!r}) cannot be read: {exc}")
+        return Unknown(f"file({args[0]!r}) cannot be read: {exc}", error=True)
 
 
 def try_can(name: str, args: list[Any]) -> Any:
+    """try()/can() catch errors (a missing key, an index out of range), not values that are
+    merely unknown here: those stay unknown."""
     if name == "can":
         if not args:
             return Unknown("can() without an argument")
-        return (
-            args[0]
-            if isinstance(args[0], Unknown) and "known only" in args[0].reason
-            else not isinstance(args[0], Unknown)
-        )
+        value = args[0]
+        if isinstance(value, Unknown):
+            return False if value.error else value
+        return True
     for a in args:
         if not isinstance(a, Unknown):
+            return a
+        if not a.error:
             return a
     return args[-1] if args else Unknown("try() without arguments")
 

@@ -56,6 +56,7 @@ class Block:
     attributes: dict[str, Attribute] = field(default_factory=dict)
     blocks: list[Block] = field(default_factory=list)
     comments: list[tuple[int, str]] = field(default_factory=list)  # (line, text) inside the block
+    junk_line: int | None = None  # stray text before the block's keyword (reported, skipped)
 
     def children(self, block_type: str) -> list[Block]:
         return [b for b in self.blocks if b.type == block_type]
@@ -83,16 +84,32 @@ def _body(node: Node, src: Source, into: Block, depth: int = 0) -> None:
 
 def _block(node: Node, src: Source, depth: int = 0) -> Block:
     kids = node.children
-    btype = src.slice(kids[0])
+    header = []
+    for c in kids:
+        if c.type == "block_start":
+            break
+        header.append(c)
+    # Error recovery can glue stray text before a block into its header ("oops resource
+    # "t" "n" {"): the block starts at the last known keyword of the header.
+    start = 0
+    if header and src.slice(header[0]) not in TOP_LEVEL:
+        for i in range(len(header) - 1, -1, -1):
+            words = src.slice(header[i]).split()
+            if header[i].type in ("identifier", "ERROR") and words and words[-1] in TOP_LEVEL:
+                start = i
+                break
+    keyword = header[start] if header else kids[0]
+    btype = src.slice(keyword).split()[-1] if start else src.slice(keyword)
     labels = []
-    for c in kids[1:]:
+    for c in header[start + 1 :]:
         if c.type == "string_lit":
             labels.append(_string_lit(c, src))
         elif c.type == "identifier":
             labels.append(src.slice(c))
-        elif c.type == "block_start":
-            break
-    block = Block(btype, labels, src, node.start_point[0] + 1, node.end_point[0] + 1)
+    first_line = (keyword.end_point[0] if start else node.start_point[0]) + 1
+    block = Block(btype, labels, src, first_line, node.end_point[0] + 1)
+    if start:
+        block.junk_line = node.start_point[0] + 1
     body = next((c for c in kids if c.type == "body"), None)
     if body is not None:
         _body(body, src, block, depth)
@@ -107,42 +124,74 @@ def parse_hcl(text: bytes, path: str) -> tuple[list[Block], list[HclError]]:
     """Top-level blocks of a .tf file, and the syntax errors found (with lines).
 
     tree-sitter recovers from errors: blocks outside the damaged region are kept, so one
-    typo does not hide the rest of the file.
+    typo does not hide the rest of the file. Each top-level block is read on its own: a
+    block nested too deeply costs that block only.
     """
     src = Source(path, text)
     tree = _parser().parse(text)
     root = tree.root_node
+    last_line = max(1, root.end_point[0] + (0 if root.end_point[1] == 0 else 1))
     errors: list[HclError] = []
     if root.has_error:
-        errors.extend(_syntax_errors(root))
+        errors.extend(_syntax_errors(root, last_line))
     body = next((c for c in root.children if c.type == "body"), None)
     blocks: list[Block] = []
-    top = Block("<file>", [], src, 1, root.end_point[0] + 1)
-    if body is not None:
+    for child in body.children if body is not None else []:
+        if child.type != "block":
+            continue
         try:
-            _body(body, src, top)
+            block = _block(child, src)
         except RecursionError:
-            errors.append(HclError("nesting too deep to read"))
+            errors.append(HclError("nesting too deep to read", child.start_point[0] + 1))
+            continue
         except HclError as exc:
             errors.append(exc)
-    for b in top.blocks:
-        if not _damaged(b, errors):
-            blocks.append(b)
+            continue
+        if block.junk_line is not None and not any(e.line == block.junk_line for e in errors):
+            errors.append(
+                HclError(f"unexpected text before a {block.type} block; the block is read", block.junk_line)
+            )
+        if _damaged(block, errors):
+            continue
+        if block.type not in TOP_LEVEL:
+            errors.append(HclError(f"unexpected block type {block.type!r}; not read", block.start_line))
+            continue
+        blocks.append(block)
     return blocks, errors
 
 
-def _syntax_errors(root: Node) -> list[HclError]:
-    found: list[HclError] = []
+TOP_LEVEL = frozenset(
+    {
+        "terraform",
+        "provider",
+        "variable",
+        "locals",
+        "resource",
+        "data",
+        "module",
+        "output",
+        "moved",
+        "import",
+        "removed",
+        "check",
+        "ephemeral",
+    }
+)
+
+
+def _syntax_errors(root: Node, last_line: int) -> list[HclError]:
+    found: dict[int, HclError] = {}
     stack = [root]
     while stack and len(found) < 5:
         node = stack.pop()
         if node.type == "ERROR" or node.is_missing:
+            line = min(node.start_point[0] + 1, last_line)
             what = f"missing {node.type}" if node.is_missing else "syntax error"
-            found.append(HclError(what, node.start_point[0] + 1))
+            found.setdefault(line, HclError(what, line))
             continue
         if node.has_error:
             stack.extend(reversed(node.children))
-    return found or [HclError("syntax error", None)]
+    return list(found.values()) or [HclError("syntax error", None)]
 
 
 def _damaged(block: Block, errors: list[HclError]) -> bool:

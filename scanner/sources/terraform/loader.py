@@ -56,7 +56,9 @@ def root_modules(dirs: Sequence[Path], defs: Definitions) -> list[Path]:
     used: set[Path] = set()
     for d in dirs:
         for source in defs.get(d).local_sources():
-            used.add((d / source).resolve())
+            target = (d / source).resolve()
+            if target != d.resolve():  # a module calling itself is still a root (and a cycle)
+                used.add(target)
     return [d for d in dirs if d.resolve() not in used]
 
 
@@ -112,7 +114,13 @@ class RootLoader:
         self._computing.add(address)
         try:
             block, ev = found
-            values = evaluate_block(block, ev)
+            try:
+                values = evaluate_block(block, ev)
+            except RecursionError:  # a chain of references too long to follow
+                values = {
+                    name: Unknown(f"{address}: values depend on a chain too long to follow")
+                    for name in block.attributes
+                }
         finally:
             self._computing.discard(address)
         self._values[address] = values
@@ -157,6 +165,21 @@ class RootLoader:
                 )
             )
             return Unknown(f"{where}: module directory {source} is missing")
+        ancestors = []
+        inst: ModuleInstance | None = parent
+        while inst is not None:
+            ancestors.append(inst.mod.dir.resolve())
+            inst = inst.parent
+        if directory in ancestors:
+            self.errors.append(
+                ScanError(
+                    kind="parse",
+                    message=f"{path}: {where}: module {source!r} calls itself (a cycle); not followed",
+                    path=path,
+                    line=call.start_line,
+                )
+            )
+            return Unknown(f"{where} is a module cycle")
         if parent.depth + 1 > MAX_MODULE_DEPTH:
             self.errors.append(
                 ScanError(
@@ -178,7 +201,7 @@ class RootLoader:
                 if k not in META_ARGUMENTS
             }
             key = address[len(where) :]
-            instances[key] = ModuleInstance(mod, self, f"{address}.", inputs, parent.depth + 1)
+            instances[key] = ModuleInstance(mod, self, f"{address}.", inputs, parent.depth + 1, parent)
         return instances
 
     # -- loading -------------------------------------------------------------------------
@@ -204,7 +227,7 @@ class RootLoader:
         own = [
             (a, v)
             for a, v in self._index.items()
-            if a.startswith(inst.prefix) and "module." not in a[len(inst.prefix) :]
+            if a.startswith(inst.prefix) and not a[len(inst.prefix) :].startswith("module.")
         ]
         return own
 

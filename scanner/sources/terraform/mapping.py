@@ -36,6 +36,21 @@ class Table:
     computed: Mapping[str, Callable[[Mapping[str, Any], str], Any]] = field(default_factory=dict)
 
 
+def _strings(value: Any) -> Any:
+    """A list(string) attribute: Terraform converts numbers and bools to strings."""
+    if isinstance(value, list):
+        return [_string(v) for v in value]
+    return value
+
+
+def _string(v: Any) -> Any:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+    return v
+
+
 def _tags(value: Any) -> Any:
     if isinstance(value, Mapping):
         return [{"Key": k, "Value": v} for k, v in value.items()]
@@ -44,12 +59,12 @@ def _tags(value: Any) -> Any:
 
 SELECTOR_FIELDS = {
     "field": F("Field"),
-    "equals": F("Equals"),
-    "not_equals": F("NotEquals"),
-    "starts_with": F("StartsWith"),
-    "not_starts_with": F("NotStartsWith"),
-    "ends_with": F("EndsWith"),
-    "not_ends_with": F("NotEndsWith"),
+    "equals": F("Equals", convert=_strings),
+    "not_equals": F("NotEquals", convert=_strings),
+    "starts_with": F("StartsWith", convert=_strings),
+    "not_starts_with": F("NotStartsWith", convert=_strings),
+    "ends_with": F("EndsWith", convert=_strings),
+    "not_ends_with": F("NotEndsWith", convert=_strings),
 }
 
 TABLES: dict[str, Table] = {
@@ -75,7 +90,9 @@ TABLES: dict[str, Table] = {
                     "read_write_type": F("ReadWriteType", default="All"),
                     "include_management_events": F("IncludeManagementEvents", default=True),
                     "exclude_management_event_sources": F("ExcludeManagementEventSources"),
-                    "data_resource": F("DataResources", block={"type": F("Type"), "values": F("Values")}),
+                    "data_resource": F(
+                        "DataResources", block={"type": F("Type"), "values": F("Values", convert=_strings)}
+                    ),
                 },
             ),
             "advanced_event_selector": F(

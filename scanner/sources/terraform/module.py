@@ -5,13 +5,14 @@ for_each into instance addresses)."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scanner.model import Reference, ScanError, Unknown
-from scanner.sources.iac import read_text
+from scanner.sources.iac import json_spans, read_text
 from scanner.sources.terraform import mapping
 from scanner.sources.terraform.expr import Evaluator, ResourceObject
 from scanner.sources.terraform.hcl import Attribute, Block, HclError, Source, parse_hcl
@@ -73,6 +74,8 @@ def load_module_def(directory: Path, rel: str) -> ModuleDef:
     not parse costs its own blocks, not the module's."""
     mod = ModuleDef(directory, rel)
     files = sorted(p for p in directory.iterdir() if p.is_file() and p.name.endswith((".tf", ".tf.json")))
+    # Override files are merged into the blocks of the others, after them (Terraform's rule).
+    files.sort(key=lambda p: _is_override(p.name))
     for path in files:
         frel = f"{rel}/{path.name}" if rel not in ("", ".") else path.name
         try:
@@ -101,8 +104,38 @@ def load_module_def(directory: Path, rel: str) -> ModuleDef:
             )
         mod.files += 1
         for b in blocks:
-            _add_block(mod, b, frel)
+            if not (_is_override(path.name) and _merge_override(mod, b)):
+                _add_block(mod, b, frel)
     return mod
+
+
+def _is_override(name: str) -> bool:
+    stem = name.removesuffix(".json").removesuffix(".tf")
+    return stem == "override" or stem.endswith("_override")
+
+
+def _merge_override(mod: ModuleDef, b: Block) -> bool:
+    """Merge an override block into the block it overrides: its arguments replace the
+    originals, its nested blocks replace the nested blocks of the same type."""
+    if b.type == "locals":
+        mod.locals.update(b.attributes)
+        return True
+    base: Block | None = None
+    if b.type == "resource" and len(b.labels) >= 2:
+        base = mod.declared(b.labels[0], b.labels[1])
+    elif b.type == "data" and len(b.labels) >= 2:
+        base = mod.data.get((b.labels[0], b.labels[1]))
+    elif b.type in ("variable", "module", "output") and b.labels:
+        base = {"variable": mod.variables, "module": mod.modules, "output": mod.outputs}[b.type].get(
+            b.labels[0]
+        )
+    if base is None:
+        return False
+    base.attributes.update(b.attributes)
+    replaced = {c.type for c in b.blocks}
+    base.blocks = [c for c in base.blocks if c.type not in replaced] + b.blocks
+    base.comments.extend(b.comments)
+    return True
 
 
 def _add_block(mod: ModuleDef, b: Block, frel: str) -> None:
@@ -121,47 +154,57 @@ def _add_block(mod: ModuleDef, b: Block, frel: str) -> None:
 
 
 def _parse_tf_json(text: str, frel: str) -> tuple[list[Block], list[HclError]]:
-    """Terraform JSON syntax: the same blocks, values kept as JSON (templates inside strings)."""
+    """Terraform JSON syntax: the same blocks (with their lines), values kept as JSON
+    (templates inside strings are evaluated like HCL templates)."""
     try:
         doc = json.loads(text)
     except (ValueError, RecursionError) as exc:
         return [], [HclError(f"invalid JSON: {exc}", getattr(exc, "lineno", None))]
+    if not isinstance(doc, Mapping):
+        return [], [HclError("a .tf.json file must hold an object", 1)]
     src = Source(frel, text.encode())
+    spans = json_spans(text, 3)
     blocks: list[Block] = []
+
+    def new(btype: str, labels: list[str], key: tuple[str, ...]) -> Block:
+        start, end = spans.get(key, (1, 1))
+        return Block(btype, labels, src, start, end)
 
     def body(block: Block, content: Any) -> None:
         if not isinstance(content, Mapping):
             return
         for key, value in content.items():
-            if (isinstance(value, Mapping) and key in _JSON_NESTED) or (
-                isinstance(value, list)
-                and value
-                and all(isinstance(v, Mapping) for v in value)
-                and key in _JSON_NESTED
-            ):
-                for item in value if isinstance(value, list) else [value]:
-                    child = Block(key, [], src, 1, 1)
+            if key == "dynamic" and isinstance(value, Mapping):
+                for label, spec in value.items():
+                    for item in spec if isinstance(spec, list) else [spec]:
+                        child = Block("dynamic", [label], src, block.start_line, block.end_line)
+                        body(child, item)
+                        block.blocks.append(child)
+                continue
+            items = value if isinstance(value, list) else [value]
+            if key in _JSON_NESTED and items and all(isinstance(v, Mapping) for v in items):
+                for item in items:
+                    child = Block(key, [], src, block.start_line, block.end_line)
                     body(child, item)
                     block.blocks.append(child)
             else:
-                block.attributes[key] = Attribute(key, value, src, 1)
+                block.attributes[key] = Attribute(key, value, src, block.start_line)
 
-    if not isinstance(doc, Mapping):
-        return [], [HclError("a .tf.json file must hold an object", 1)]
     for btype in ("resource", "data"):
         for rtype, named in (doc.get(btype) or {}).items():
             for name, content in (named or {}).items():
                 for item in content if isinstance(content, list) else [content]:
-                    b = Block(btype, [rtype, name], src, 1, 1)
+                    b = new(btype, [rtype, name], (btype, rtype, name))
                     body(b, item)
                     blocks.append(b)
     for btype in ("variable", "module", "output"):
         for name, content in (doc.get(btype) or {}).items():
-            b = Block(btype, [name], src, 1, 1)
+            b = new(btype, [name], (btype, name))
             body(b, content)
             blocks.append(b)
-    for item in doc.get("locals") or [] if isinstance(doc.get("locals"), list) else [doc.get("locals") or {}]:
-        b = Block("locals", [], src, 1, 1)
+    locals_ = doc.get("locals")
+    for item in locals_ if isinstance(locals_, list) else [locals_ or {}]:
+        b = new("locals", [], ("locals",))
         body(b, item)
         blocks.append(b)
     return blocks, []
@@ -201,9 +244,16 @@ class ModuleInstance:
     """A module with its inputs bound: what its expressions refer to."""
 
     def __init__(
-        self, mod: ModuleDef, loader: Any, prefix: str, inputs: Mapping[str, Any], depth: int = 0
+        self,
+        mod: ModuleDef,
+        loader: Any,
+        prefix: str,
+        inputs: Mapping[str, Any],
+        depth: int = 0,
+        parent: ModuleInstance | None = None,
     ) -> None:
         self.mod = mod
+        self.parent = parent
         self.loader = loader
         self.prefix = prefix  # "" for the root, "module.net." for a child
         self.depth = depth
@@ -239,8 +289,10 @@ class ModuleInstance:
             value = self.variables[name] = value()
         return value
 
-    def base_dir(self) -> str:
-        return str(self.mod.dir)
+    def base_dir(self) -> tuple[str, ...]:
+        """Where file() resolves (the root module, Terraform's working directory) and what
+        it may read (the root module and this module)."""
+        return (str(self.loader.root), str(self.mod.dir))
 
     def evaluator(self, **local: Any) -> Evaluator:
         return Evaluator(self, local)
@@ -260,8 +312,9 @@ class ModuleInstance:
             return self._module_output(path, text)
         if root == "data":
             return self._data(path, text)
-        if root == "path":
-            where = {"module": self.mod.rel or ".", "root": self.loader.root_rel, "cwd": "."}
+        if root == "path":  # relative to the root module, as Terraform renders them
+            module = Path(os.path.relpath(self.mod.dir, self.loader.root)).as_posix()
+            where = {"module": module, "root": ".", "cwd": "."}
             return where.get(str(path[0]), Unknown(text)) if path else Unknown(text)
         if root == "terraform":
             return "default" if path and path[0] == "workspace" else Unknown(text)
@@ -280,6 +333,8 @@ class ModuleInstance:
         self._evaluating.add(name)
         try:
             value = self.evaluator().eval(attr.expr, attr.source)
+        except RecursionError:  # a very long chain of locals
+            value = Unknown(f"local.{name} depends on a chain of values too long to follow")
         finally:
             self._evaluating.discard(name)
         self._locals[name] = value
@@ -473,42 +528,96 @@ def _dynamic(block: Block, ev: Evaluator, depth: int) -> list[dict[str, Any]] | 
 
 
 def policy_document(block: Block, module: ModuleInstance) -> dict[str, Any] | Unknown:
-    """data "aws_iam_policy_document": its statements as IAM policy JSON (a structure)."""
+    """data "aws_iam_policy_document": its statements as IAM policy JSON (a structure),
+    with source_policy_documents first and override_policy_documents replacing statements
+    of the same Sid, as the provider builds it."""
     ev = module.evaluator()
     values = evaluate_block(block, ev)
-    statements = []
+    statements: list[Any] = []
+    for doc in _documents(values.get("source_policy_documents")):
+        if isinstance(doc, Unknown):
+            return doc
+        statements.extend(doc)
     for st in values.get("statement") or []:
         if not isinstance(st, Mapping):
             return Unknown("a policy statement could not be evaluated")
-        out: dict[str, Any] = {"Effect": st.get("effect", "Allow")}
-        if st.get("sid"):
-            out["Sid"] = st["sid"]
-        for tf, iam in (
-            ("actions", "Action"),
-            ("not_actions", "NotAction"),
-            ("resources", "Resource"),
-            ("not_resources", "NotResource"),
-        ):
-            if st.get(tf) is not None:
-                out[iam] = st[tf]
-        for tf, iam in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
-            for p in st.get(tf) or []:
-                out.setdefault(iam, {})
-                if isinstance(p, Mapping) and isinstance(out[iam], dict):
-                    ptype = p.get("type")
-                    ids = p.get("identifiers")
-                    if ptype == "*" and ids in (["*"], "*"):
-                        out[iam] = "*"
-                    elif isinstance(ptype, str):
-                        out[iam].setdefault(ptype, [])
-                        out[iam][ptype].extend(ids if isinstance(ids, list) else [ids])
-        for c in st.get("condition") or []:
-            if isinstance(c, Mapping):
-                out.setdefault("Condition", {}).setdefault(c.get("test"), {})[c.get("variable")] = c.get(
-                    "values"
-                )
-        statements.append(out)
+        statements.append(_statement(st))
+    for doc in _documents(values.get("override_policy_documents")):
+        if isinstance(doc, Unknown):
+            return doc
+        for st in doc:
+            sid = st.get("Sid") if isinstance(st, Mapping) else None
+            at = next(
+                (
+                    i
+                    for i, s in enumerate(statements)
+                    if sid and isinstance(s, Mapping) and s.get("Sid") == sid
+                ),
+                None,
+            )
+            if at is None:
+                statements.append(st)
+            else:
+                statements[at] = st
     return {"Version": values.get("version", "2012-10-17"), "Statement": statements}
+
+
+def _documents(value: Any) -> list[list[Any] | Unknown]:
+    """Policy documents given as JSON text or structures -> their statement lists."""
+    if value is None:
+        return []
+    if isinstance(value, Unknown | Reference):
+        return [value if isinstance(value, Unknown) else Unknown(f"{value.text} is known only after apply")]
+    out: list[list[Any] | Unknown] = []
+    for doc in value if isinstance(value, list) else [value]:
+        if isinstance(doc, str):
+            try:
+                doc = json.loads(doc)
+            except ValueError:
+                out.append(Unknown("a policy document is not JSON"))
+                continue
+        if isinstance(doc, Unknown):
+            out.append(doc)
+        elif isinstance(doc, Mapping):
+            stmts = doc.get("Statement") or []
+            out.append(stmts if isinstance(stmts, list) else [stmts])
+        else:
+            out.append(Unknown("a policy document could not be evaluated"))
+    return out
+
+
+def _statement(st: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"Effect": st.get("effect", "Allow")}
+    if st.get("sid"):
+        out["Sid"] = st["sid"]
+    for tf, iam in (
+        ("actions", "Action"),
+        ("not_actions", "NotAction"),
+        ("resources", "Resource"),
+        ("not_resources", "NotResource"),
+    ):
+        if st.get(tf) is not None:
+            out[iam] = st[tf]
+    for tf, iam in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
+        for p in st.get(tf) or []:
+            out.setdefault(iam, {})
+            if isinstance(p, Mapping) and isinstance(out[iam], dict):
+                ptype, ids = p.get("type"), p.get("identifiers")
+                if ptype == "*" and ids in (["*"], "*"):
+                    out[iam] = "*"
+                elif isinstance(ptype, str):
+                    out[iam].setdefault(ptype, []).extend(ids if isinstance(ids, list) else [ids])
+    for c in st.get("condition") or []:
+        if isinstance(c, Mapping):
+            values = c.get("values")
+            slot = out.setdefault("Condition", {}).setdefault(c.get("test"), {})
+            existing = slot.get(c.get("variable"))
+            # Two blocks with the same test and variable: their values together.
+            if isinstance(existing, list) and isinstance(values, list):
+                slot[c.get("variable")] = existing + values
+            else:
+                slot[c.get("variable")] = values
+    return out
 
 
 def _descend(value: Any, path: list[Any], text: str) -> Any:
@@ -525,7 +634,7 @@ def _descend(value: Any, path: list[Any], text: str) -> Any:
         elif isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value):
             value = value[key]
         else:
-            return Unknown(f"{text}: no {key!r}")
+            return Unknown(f"{text}: no {key!r}", error=True)
     return value
 
 
