@@ -22,6 +22,7 @@ class Inventory:
 
     def __post_init__(self) -> None:
         self._by_type: dict[str, list[Resource]] = defaultdict(list)
+        self._by_scope_type: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         self._by_id: dict[str, list[Resource]] = defaultdict(list)
         self._by_name: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         for resource in self.resources:
@@ -39,6 +40,7 @@ class Inventory:
 
     def _index(self, resource: Resource) -> None:
         self._by_type[resource.type].append(resource)
+        self._by_scope_type[(resource.scope, resource.type)].append(resource)
         self._by_id[resource.id].append(resource)
         self._by_name[(resource.type, resource.name)].append(resource)
 
@@ -49,10 +51,11 @@ class Inventory:
 
     def of_type(self, resource_type: str, scope: Scope | str | None = None) -> list[Resource]:
         """Resources of a type, in a stable order (by id), optionally within one scope."""
-        items = self._by_type.get(resource_type, [])
         if scope is not None:
             scope_id = scope if isinstance(scope, str) else scope.id
-            items = [r for r in items if r.scope == scope_id]
+            items = self._by_scope_type.get((scope_id, resource_type), [])
+        else:
+            items = self._by_type.get(resource_type, [])
         return sorted(items, key=lambda r: (r.id, r.scope))
 
     def get(self, resource_id: str, scope: Scope | str | None = None) -> Resource | None:

@@ -55,11 +55,10 @@ class Found:
 
 
 def relative(path: Path, cwd: Path) -> str:
-    """Path as reports show it: relative to where the scan started, with '/'."""
-    try:
-        return path.resolve().relative_to(cwd.resolve()).as_posix() or "."
-    except ValueError:
-        return Path(os.path.relpath(path.resolve(), cwd.resolve())).as_posix()
+    """Path as reports show it: relative to where the scan started, with '/'. Absolute
+    paths, not resolved ones: no symlink lookups per file (walks never follow links)."""
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(cwd))
+    return Path(rel).as_posix() if rel != "." else "."
 
 
 def discover(paths: list[Path], cwd: Path) -> Found:

@@ -197,3 +197,34 @@ def _syntax_errors(root: Node, last_line: int) -> list[HclError]:
 def _damaged(block: Block, errors: list[HclError]) -> bool:
     """A block that contains a syntax error is dropped (reported), not half-read."""
     return any(e.line is not None and block.start_line <= e.line <= block.end_line for e in errors)
+
+
+def module_sources(text: bytes) -> list[str]:
+    """Literal local `source` values of the top-level module blocks of a file."""
+    tree = _parser().parse(text)
+    body = next((c for c in tree.root_node.children if c.type == "body"), None)
+    found = []
+    for block in body.children if body is not None else []:
+        if (
+            block.type != "block"
+            or not block.children
+            or text[block.children[0].start_byte : block.children[0].end_byte] != b"module"
+        ):
+            continue
+        inner = next((c for c in block.children if c.type == "body"), None)
+        for attr in inner.children if inner is not None else []:
+            if (
+                attr.type != "attribute"
+                or text[attr.children[0].start_byte : attr.children[0].end_byte] != b"source"
+            ):
+                continue
+            literal = (
+                text[attr.children[-1].start_byte : attr.children[-1].end_byte]
+                .decode("utf-8", "replace")
+                .strip()
+            )
+            if literal.startswith('"') and literal.endswith('"') and "${" not in literal:
+                value = literal[1:-1]
+                if value.startswith(("./", "../")):
+                    found.append(value)
+    return found

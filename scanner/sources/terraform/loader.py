@@ -9,17 +9,20 @@ Terraform's order; local modules are followed; remote modules are listed as not 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from scanner.model import InlineSuppression, Origin, Resource, ScanError, Scope, Unknown
-from scanner.sources.iac import Configuration, name_of
+from scanner.model import InlineSuppression, Origin, Reference, Resource, ScanError, Scope, Unknown
+from scanner.sources.iac import Configuration, name_of, read_text
 from scanner.sources.terraform import mapping
-from scanner.sources.terraform.expr import Evaluator
-from scanner.sources.terraform.hcl import Block
+from scanner.sources.terraform.expr import Evaluator, ResourceObject
+from scanner.sources.terraform.hcl import Block, module_sources
 from scanner.sources.terraform.module import (
     MAX_MODULE_DEPTH,
     META_ARGUMENTS,
@@ -50,16 +53,62 @@ class Definitions:
             self._defs[key] = load_module_def(directory, self.relative(directory, self.cwd))
         return self._defs[key]
 
+    def drop(self, directory: Path) -> None:
+        """Forget a parsed module no later root needs."""
+        self._defs.pop(directory, None)
 
-def root_modules(dirs: Sequence[Path], defs: Definitions) -> list[Path]:
-    """Directories that are roots: not used as a local module by another scanned directory."""
-    used: set[Path] = set()
+
+def local_sources(directory: Path) -> list[str]:
+    """The local module sources a directory calls. Only files that mention `module` are
+    parsed, and only their top-level module blocks are read: root detection stays cheap."""
+    found: list[str] = []
+    for path in sorted(
+        p for p in directory.iterdir() if p.name.endswith((".tf", ".tf.json")) and p.is_file()
+    ):
+        try:
+            text = read_text(path)
+        except OSError:
+            continue  # reported when the module is loaded
+        if "module" not in text:
+            continue
+        if path.name.endswith(".json"):
+            try:
+                doc = json.loads(text)
+            except ValueError:
+                continue
+            calls = doc.get("module") if isinstance(doc, dict) else None
+            for call in (calls or {}).values() if isinstance(calls, dict) else []:
+                source = call.get("source") if isinstance(call, dict) else None
+                if isinstance(source, str) and source.startswith(("./", "../")):
+                    found.append(source)
+            continue
+        found.extend(module_sources(text.encode("utf-8")))
+    return found
+
+
+def root_modules(
+    dirs: Sequence[Path], sources: Mapping[Path, Sequence[str]]
+) -> tuple[list[Path], dict[Path, set[Path]]]:
+    """Directories that are roots (not used as a local module by another scanned
+    directory), and for each root the module directories it uses, transitively."""
+    calls: dict[Path, set[Path]] = {}
     for d in dirs:
-        for source in defs.get(d).local_sources():
-            target = (d / source).resolve()
-            if target != d.resolve():  # a module calling itself is still a root (and a cycle)
-                used.add(target)
-    return [d for d in dirs if d.resolve() not in used]
+        me = d.resolve()
+        calls[me] = {(d / s).resolve() for s in sources.get(d, ())} - {me}  # a self-call is a cycle
+    used = set().union(*calls.values()) if calls else set()
+    roots = [d for d in dirs if d.resolve() not in used]
+    closure: dict[Path, set[Path]] = {}
+    for root in roots:
+        seen: set[Path] = set()
+        todo = [root.resolve()]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            todo.extend(calls.get(current, ()))
+        closure[root.resolve()] = seen
+    return roots, closure
 
 
 class RootLoader:
@@ -79,6 +128,15 @@ class RootLoader:
         self._computing: set[str] = set()
 
     # -- the ModuleInstance side ---------------------------------------------------------
+
+    def close(self) -> None:
+        """Break the loader <-> module instance cycles, so the syntax trees they hold are
+        freed now (by reference counting), not by a late garbage collection."""
+        for inst in self._instances.values():
+            inst.close()
+        self._instances.clear()
+        self._index.clear()
+        self._values.clear()
 
     def register(self, inst: ModuleInstance) -> None:
         self._instances[inst.prefix] = inst
@@ -246,7 +304,7 @@ class RootLoader:
                 table = mapping.TABLES.get(tf_type)
                 if table is None:
                     continue
-                values = self.resource_values(address) or {}
+                values = _detach(self.resource_values(address) or {})
                 props = mapping.map_values(table.fields, values)
                 fallback = address
                 name_value = values.get(table.name_attr) if table.name_attr else None
@@ -273,6 +331,18 @@ class RootLoader:
                 config.suppressions.extend(_suppressions(block, address))
         config.errors.extend(self.errors)
         return config
+
+
+def _detach(value: Any) -> Any:
+    """Resource objects (which resolve attributes through the loader) become plain
+    references: the inventory keeps no tie to the evaluation, and pickles."""
+    if isinstance(value, ResourceObject):
+        return Reference(value.text, target=value.target, attribute=value.attribute)
+    if isinstance(value, dict):
+        return {k: _detach(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_detach(v) for v in value]
+    return value
 
 
 def _walk(inst: ModuleInstance) -> Iterator[ModuleInstance]:
@@ -317,8 +387,57 @@ def _suppressions(block: Block, address: str) -> list[InlineSuppression]:
     return found
 
 
+PARALLEL_MIN = 48  # configurations: below this, worker start-up costs more than it saves
+
+
 def load_terraform(
-    dirs: Sequence[Path], cwd: Path, relative: Any, var_files: Sequence[Path] = ()
+    dirs: Sequence[Path], cwd: Path, relative: Any, var_files: Sequence[Path] = (), workers: int | None = None
+) -> list[Configuration]:
+    """Every root module under `dirs` as a configuration. Large trees are parsed and
+    evaluated in worker processes (one per core): a root is independent of the others."""
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers > 1 and len(dirs) >= PARALLEL_MIN:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+            sources = dict(zip(dirs, pool.map(local_sources, dirs, chunksize=16), strict=True))
+            roots, closure = root_modules(dirs, sources)
+            batches = [roots[i :: workers * 4] for i in range(workers * 4)]
+            loaded = pool.map(
+                _load_batch,
+                batches,
+                [closure] * len(batches),
+                [cwd] * len(batches),
+                [relative] * len(batches),
+                [list(var_files)] * len(batches),
+            )
+            by_root = {c.path: c for batch in loaded for c in batch}
+        return [by_root[relative(r, cwd)] for r in roots]
+    sources = {d: local_sources(d) for d in dirs}
+    roots, closure = root_modules(dirs, sources)
+    return _load_batch(roots, closure, cwd, relative, list(var_files))
+
+
+def _context() -> Any:
+    # fork is cheap and sees the loaded modules; elsewhere the platform default.
+    return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+
+
+def _load_batch(
+    roots: Sequence[Path], closure: Mapping[Path, set[Path]], cwd: Path, relative: Any, var_files: list[Path]
 ) -> list[Configuration]:
     defs = Definitions(cwd, relative)
-    return [RootLoader(root, defs, var_files).load() for root in root_modules(dirs, defs)]
+    # How many roots still to load use each directory: a parsed module is dropped when
+    # none does (syntax trees are most of the memory of a large scan).
+    pending: dict[Path, int] = {}
+    for root in roots:
+        for d in closure[root.resolve()]:
+            pending[d] = pending.get(d, 0) + 1
+    configurations = []
+    for root in roots:
+        loader = RootLoader(root, defs, var_files)
+        configurations.append(loader.load())
+        loader.close()
+        for d in closure[root.resolve()]:
+            pending[d] -= 1
+            if pending[d] == 0:
+                defs.drop(d)
+    return configurations

@@ -15,7 +15,15 @@ from scanner.model import Reference, ScanError, Unknown
 from scanner.sources.iac import json_spans, read_text
 from scanner.sources.terraform import mapping
 from scanner.sources.terraform.expr import Evaluator, ResourceObject
-from scanner.sources.terraform.hcl import Attribute, Block, HclError, Source, parse_hcl
+from scanner.sources.terraform.hcl import (
+    Attribute,
+    Block,
+    HclError,
+    Source,
+    _parser,
+    _syntax_errors,
+    parse_hcl,
+)
 
 MAX_MODULE_DEPTH = 16
 META_ARGUMENTS = {
@@ -279,6 +287,13 @@ class ModuleInstance:
                 where = f"module {self.prefix.rstrip('.')}" if self.prefix else "the root module"
                 bound[name] = Unknown(f"variable {name} of {where} has no value (no default, no tfvars)")
         return bound
+
+    def close(self) -> None:
+        self._children.clear()
+        self._locals.clear()
+        self.variables.clear()
+        self.parent = None
+        self.loader = None
 
     def variable(self, name: str) -> Any:
         """A variable's value; module inputs are evaluated lazily, on first use, so that an
@@ -650,20 +665,21 @@ def read_tfvars(path: Path, rel: str) -> tuple[dict[str, Any], list[ScanError]]:
         except ValueError as exc:
             return {}, [ScanError(kind="parse", message=f"{rel}: invalid JSON: {exc}", path=rel)]
         return (data if isinstance(data, dict) else {}), []
-    blocks, errors = parse_hcl(text.encode(), rel)
-    found = [ScanError(kind="parse", message=f"{rel}: {e.message}", path=rel, line=e.line) for e in errors]
-    # A tfvars file is a body of attributes; parse_hcl keeps blocks, so read attributes directly.
-    from scanner.sources.terraform.hcl import _parser
-
-    values: dict[str, Any] = {}
     src = Source(rel, text.encode())
     tree = _parser().parse(src.text)
+    found = [
+        ScanError(kind="parse", message=f"{rel}: {e.message}", path=rel, line=e.line)
+        for e in (
+            _syntax_errors(tree.root_node, src.text.count(b"\n") + 1) if tree.root_node.has_error else []
+        )
+    ]
+    # A tfvars file is a body of attributes.
+    values: dict[str, Any] = {}
     body = next((c for c in tree.root_node.children if c.type == "body"), None)
     ev = Evaluator(_NoNames(str(path.parent)))
     for child in body.children if body is not None else []:
-        if child.type == "attribute":
+        if child.type == "attribute" and not child.has_error:
             expr = next((c for c in child.children if c.type == "expression"), None)
             if expr is not None:
                 values[src.slice(child.children[0])] = ev.eval(expr, src)
-    del blocks
     return values, found
