@@ -395,7 +395,8 @@ def load_terraform(
 ) -> list[Configuration]:
     """Every root module under `dirs` as a configuration. Large trees are parsed and
     evaluated in worker processes (one per core): a root is independent of the others."""
-    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers is None:
+        workers = int(os.environ.get("OPSCHECK_WORKERS") or os.cpu_count() or 1)
     if workers > 1 and len(dirs) >= PARALLEL_MIN:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
             sources = dict(zip(dirs, pool.map(local_sources, dirs, chunksize=16), strict=True))
