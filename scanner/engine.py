@@ -181,24 +181,27 @@ def evaluate(
     result of its own, becomes an internal scan error; the results it gave before stay."""
     results: list[Result] = []
     errors: list[ScanError] = []
+    views = [inventory] if len(inventory.scopes) <= 1 else [inventory.scoped(s) for s in inventory.scopes]
     for r in rules:
-        produced = 0
-        try:
-            for result in r.iter_results(inventory, (params or {}).get(r.id)):
-                problem = _malformed(result, r.id)
-                if problem:
-                    errors.append(ScanError(kind="internal", message=f"rule {r.id} produced {problem}"))
-                    continue
-                results.append(result)
-                produced += 1
-        except Exception as exc:
-            errors.append(
-                ScanError(
-                    kind="internal",
-                    message=f"rule {r.id} failed after {produced} result(s): {type(exc).__name__}: {exc}; "
-                    "the rest of its results are missing",
+        for view in views:
+            produced = 0
+            try:
+                for result in r.iter_results(view, (params or {}).get(r.id)):
+                    problem = _malformed(result, r.id)
+                    if problem:
+                        errors.append(ScanError(kind="internal", message=f"rule {r.id} produced {problem}"))
+                        continue
+                    results.append(result)
+                    produced += 1
+            except Exception as exc:
+                where = f" on {view.scopes[0].id}" if len(views) > 1 else ""
+                errors.append(
+                    ScanError(
+                        kind="internal",
+                        message=f"rule {r.id} failed{where} after {produced} result(s): {type(exc).__name__}: "
+                        f"{exc}; the rest of its results there are missing",
+                    )
                 )
-            )
     return dedupe(results, errors), errors
 
 

@@ -23,6 +23,7 @@ class Inventory:
     def __post_init__(self) -> None:
         self._by_type: dict[str, list[Resource]] = defaultdict(list)
         self._by_scope_type: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        self._by_scope: dict[str, list[Resource]] = defaultdict(list)
         self._by_id: dict[str, list[Resource]] = defaultdict(list)
         self._by_name: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         for resource in self.resources:
@@ -41,10 +42,22 @@ class Inventory:
     def _index(self, resource: Resource) -> None:
         self._by_type[resource.type].append(resource)
         self._by_scope_type[(resource.scope, resource.type)].append(resource)
+        self._by_scope[resource.scope].append(resource)
         self._by_id[resource.id].append(resource)
         self._by_name[(resource.type, resource.name)].append(resource)
 
     # -- reading ----------------------------------------------------------------------------
+
+    def scoped(self, scope: Scope) -> Inventory:
+        """The part of the inventory one scope covers (rules run scope by scope, so a rule
+        that fails on one configuration still judges the others)."""
+        view = Inventory(
+            scopes=[scope],
+            gaps=[g for g in self.gaps if g.scope == scope.id],
+            suppressions=list(self.suppressions),
+        )
+        view.extend(self._by_scope.get(scope.id, []))
+        return view
 
     def scope(self, scope_id: str) -> Scope | None:
         return next((s for s in self.scopes if s.id == scope_id), None)

@@ -127,6 +127,8 @@ class Resource:
     partition: str = "aws"
     tags: dict[str, str] = field(default_factory=dict)
     raw: Any = None
+    # IaC: whether the resource is created at all (an undecidable count or Condition: Unknown).
+    exists: bool | Unknown = True
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.properties.get(key, default)
@@ -159,6 +161,9 @@ class Scope:
     collected_at: str | None = None  # ISO-8601 UTC; "now" for rules that compare ages
     # Live: the regions are every region enabled for the account (not a --region choice).
     all_regions: bool = False
+    # IaC: parts of the configuration that were not scanned (a remote module, a nested
+    # stack): configuration-level verdicts short of a pass become unknown.
+    unscanned: tuple[str, ...] = ()
 
     @property
     def is_live(self) -> bool:

@@ -92,7 +92,7 @@ def ct001(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
         verdicts = []
         trails = []
         for v in listing.views:
-            ok = tri_and(v.multi_region, v.logging, v.records_all_management())
+            ok = tri_and(v.exists, v.multi_region, v.logging, v.records_all_management())
             verdicts.append((v, ok))
             entry = v.summary()
             entry["records_read_write_management"] = describe(v.records_all_management())
@@ -100,6 +100,8 @@ def ct001(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             trails.append(entry)
         evidence = {"trails": trails}
         overall = tri_any(ok for _, ok in verdicts)
+        if overall is False and listing.not_scanned() is not None:
+            overall = listing.not_scanned()  # a trail may sit in what was not scanned
         if overall is True:
             good = next(v for v, ok in verdicts if ok is True)
             yield ctx.passed(

@@ -81,12 +81,14 @@ def ct008(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
         for v in listing.views:
             types = _insight_types(v)
             has_both: Tri = types if isinstance(types, Unknown) else all(t in types for t in INSIGHT_TYPES)
-            qualifies = tri_and(v.multi_region, v.logging, has_both)
+            qualifies = tri_and(v.exists, v.multi_region, v.logging, has_both)
             entry = {**v.summary(), "insights": types, "qualifies": describe(qualifies)}
             trails.append(entry)
             verdicts.append((v, qualifies, types))
         evidence = {"trails": trails}
         overall = tri_any(q for _, q, _ in verdicts)
+        if overall is False and listing.not_scanned() is not None:
+            overall = listing.not_scanned()  # a trail may sit in what was not scanned
         counting = [(v, t) for v, q, t in verdicts if tri_and(v.multi_region, v.logging) is True]
         if overall is True:
             good = next(v for v, q, _ in verdicts if q is True)
@@ -119,12 +121,23 @@ def _insight_types(v: TrailView) -> set[str] | Unknown:
     selectors = v.resource.get("InsightSelectors")
     if isinstance(selectors, Unknown):
         return selectors
+    if selectors is None:
+        return set()
+    if not isinstance(selectors, list | tuple):
+        selectors = [selectors]
     found = set()
-    for sel in selectors or []:
-        categories = sel.get("EventCategories")
+    for sel in selectors:
+        if not isinstance(sel, dict):
+            return Unknown(f"an insight selector is not understood: {sel!r:.60}")
+        insight_type, categories = sel.get("InsightType"), sel.get("EventCategories")
+        for value in (insight_type, categories):
+            if isinstance(value, Unknown):
+                return value
+        if categories is not None and not isinstance(categories, list | tuple):
+            categories = [categories]
         # Without EventCategories, Insights analyse management events (the API default).
         if categories and "Management" not in categories:
             continue
-        if sel.get("InsightType"):
-            found.add(str(sel["InsightType"]))
+        if isinstance(insight_type, str) and insight_type:
+            found.add(insight_type)
     return found

@@ -88,7 +88,7 @@ def de004(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             ]
         else:  # IaC: the endpoint configuration carries the capture setting; ARNs come at deploy time
             subjects = [
-                (c, sagemaker_endpoint_unknown_arn(), CONFIGURATION_REGION)
+                (c, sagemaker_endpoint_unknown_arn(), c.region or CONFIGURATION_REGION)
                 for c in inventory.of_type(ENDPOINT_CONFIG, scope)
             ]
         for subject, target, region in subjects:

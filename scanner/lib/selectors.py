@@ -168,12 +168,20 @@ class TrailSelectors:
 
 
 def _values(field_selector: Mapping[str, Any], op: str) -> list[str] | None:
+    """An operator's values; None when the operator is not used (absent, or an empty list as
+    generated configuration writes it)."""
     values = field_selector.get(op)
-    if values is None:
+    if values is None or (isinstance(values, list | tuple) and not values):
         return None
-    if isinstance(values, str):
-        return [values]
-    return [str(v) for v in values]
+    if isinstance(values, list | tuple):
+        return [_text(v) for v in values]
+    return [_text(values)]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _match(op: str, subject: str, value: str) -> bool:
@@ -649,7 +657,10 @@ def management_coverage(selectors: TrailSelectors) -> Coverage:
         include = _flag(sel.get("IncludeManagementEvents"), default=True)
         if include is False:
             continue
-        excluded = sorted(sel.get("ExcludeManagementEventSources") or [])
+        excluded_raw = sel.get("ExcludeManagementEventSources") or []
+        excluded = sorted(
+            _text(x) for x in (excluded_raw if isinstance(excluded_raw, list | tuple) else [excluded_raw])
+        )
         if excluded:
             cov = DirCoverage(Level.PARTIAL, (f"{label}: excludes {', '.join(excluded)}",), True)
         else:

@@ -6,6 +6,7 @@ Three-valued logic throughout: a fact is True, False or an `Unknown` with a reas
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +70,7 @@ class TrailView:
     selectors: TrailSelectors | Unknown
     organization: bool
     external: bool  # owned by another account (an organization trail seen from a member)
+    exists: Tri = True  # IaC: an undecidable count or Condition may mean no trail at all
 
     @property
     def home_region(self) -> str | None:
@@ -130,6 +132,7 @@ def view(trail: Resource, scope: Scope) -> TrailView:
         selectors=TrailSelectors.from_properties(props),
         organization=org is True,
         external=bool(scope.account_id and trail.account_id and trail.account_id != scope.account_id),
+        exists=trail.exists,
     )
 
 
@@ -160,11 +163,19 @@ class TrailListing:
     # Live scans: the regions listed, and whether they are all the account's enabled regions.
     scanned_regions: frozenset[str] | None = None
     all_regions: bool = True
+    # IaC: parts of the configuration not scanned (remote modules, nested stacks).
+    unscanned: tuple[str, ...] = ()
+
+    def not_scanned(self) -> Unknown | None:
+        """Why a trail may exist that this configuration's scan did not see."""
+        if self.unscanned:
+            return Unknown(f"not scanned: {'; '.join(self.unscanned)}")
+        return None
 
     def region_unseen(self, region: str | Unknown | None) -> Unknown | None:
         """Why single-region trails of `region` may be missing, or None if all were seen."""
-        if self.scanned_regions is None:  # IaC: the configuration is the world
-            return None
+        if self.scanned_regions is None:  # IaC: the configuration is the world, but for what was not scanned
+            return self.not_scanned()
         if isinstance(region, Unknown) or region is None:
             if self.failed_regions:
                 return Unknown(f"trails could not be listed in {', '.join(sorted(self.failed_regions))}")
@@ -194,6 +205,7 @@ def trail_listing(inventory: Inventory, scope: Scope) -> TrailListing:
         reason,
         scanned_regions=frozenset(scope.regions) if scope.is_live else None,
         all_regions=scope.all_regions,
+        unscanned=scope.unscanned,
     )
 
 
@@ -207,6 +219,20 @@ def first_declared(views: Iterable[TrailView]) -> TrailView | None:
 
     ordered = sorted(views, key=key)
     return ordered[0] if ordered else None
+
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+
+def _same_deployment_region(trail: str, resource: str) -> Tri:
+    """IaC: whether a trail and a resource land in the same region. Both under the default
+    provider: yes. Two explicit region names: compare them. Otherwise (provider aliases)
+    the files do not say."""
+    if trail == resource:
+        return True
+    if _REGION.match(trail) and _REGION.match(resource):
+        return False
+    return Unknown(f"the trail ({trail}) and the resource ({resource}) may be deployed to different regions")
 
 
 def describe(value: Tri) -> str:
@@ -249,13 +275,13 @@ def data_event_coverage(
     for v in listing.views:
         if region is None:
             in_region: Tri = False  # account-wide: multi-region trails only
-        elif region == CONFIGURATION_REGION:
-            in_region = True  # IaC: a configuration deploys its trail and resources to one region
+        elif listing.scanned_regions is None and isinstance(region, str):
+            in_region = _same_deployment_region(v.home_region or CONFIGURATION_REGION, region)
         elif isinstance(region, Unknown):
             in_region = region
         else:
             in_region = v.home_region == region
-        eligible = tri_and(v.logging, tri_any([v.multi_region, in_region]))
+        eligible = tri_and(v.exists, v.logging, tri_any([v.multi_region, in_region]))
         entry = v.summary()
         if eligible is False:
             entry["counts"] = False
@@ -283,6 +309,8 @@ def data_event_coverage(
             unseen = Unknown(listing.reason or "trails could not be listed")
         elif region is not None:
             unseen = listing.region_unseen(region)
+        else:
+            unseen = listing.not_scanned()
         if unseen is not None:
             best = Level.UNKNOWN
             unknown_reasons.append(unseen.reason)

@@ -92,12 +92,17 @@ def parameter_values(params: Mapping[str, Any]) -> dict[str, Any]:
     """Parameter name -> default, as CloudFormation passes it (a string, or a list of
     strings for list types), or Unknown."""
     values: dict[str, Any] = {}
-    for name, spec in (params or {}).items():
+    if not isinstance(params, Mapping):
+        return values
+    for name, spec in params.items():
         if not isinstance(spec, Mapping) or "Default" not in spec:
             values[name] = Unknown(f"parameter {name} has no default")
             continue
         default = spec["Default"]
         ptype = str(spec.get("Type", "String"))
+        if ptype.startswith("AWS::SSM::Parameter::Value"):  # the default names the SSM parameter
+            values[name] = Unknown(f"parameter {name} takes its value from SSM parameter {default}")
+            continue
         if ptype.startswith("List<") or ptype == "CommaDelimitedList":
             items = default if isinstance(default, list) else str(default).split(",")
             values[name] = [_as_parameter(item).strip() for item in items]
@@ -276,7 +281,8 @@ def _equals(arg: Any, ctx: Context) -> Any:
             return v
         if isinstance(v, Reference):
             return Unknown(f"Fn::Equals compares {v.text}, known only at deploy time")
-    return str(a) == str(b) if isinstance(a, str) or isinstance(b, str) else a == b
+    # CloudFormation compares strings: `true` in YAML is the parameter value "true".
+    return _as_parameter(a) == _as_parameter(b) if isinstance(a, str) or isinstance(b, str) else a == b
 
 
 def _logic(kind: str):

@@ -9,7 +9,7 @@ suppressions.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +21,37 @@ from scanner.sources.iac import Configuration, name_of, read_text
 SOURCE = "cloudformation"
 
 
+# Resources whose content is another template opscheck does not read.
+NESTED = {
+    "AWS::CloudFormation::Stack": "nested stack",
+    "AWS::Serverless::Application": "SAM application",
+}
+
+
+class AllUnknown(dict):
+    """Properties decided only at deployment as a whole: every property reads as Unknown."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return Unknown(self.reason)
+
+    def __missing__(self, key: Any) -> Any:
+        return Unknown(self.reason)
+
+
+def _copy(properties: Any) -> Any:
+    return properties if isinstance(properties, AllUnknown) else dict(properties)
+
+
 @dataclass
 class _Loaded:
     resources: list[Resource] = field(default_factory=list)
     suppressions: list[InlineSuppression] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
+    unscanned: list[str] = field(default_factory=list)
 
 
 def looks_like_template(data: Any) -> bool:
@@ -63,7 +89,15 @@ def load_template(path: Path, rel: str, parsed: Parsed | None = None) -> Configu
             ScanError(kind="parse", message=f"{rel}: not a CloudFormation template", path=rel)
         )
         return config
-    loaded = _load(data, parsed.spans, rel, scope)
+    try:
+        loaded = _load(data, parsed.spans, rel, scope)
+    except RecursionError:
+        config.errors.append(
+            ScanError(kind="parse", message=f"{rel}: nesting too deep to evaluate", path=rel)
+        )
+        return config
+    if loaded.unscanned:
+        config.scope = replace(scope, unscanned=tuple(loaded.unscanned))
     config.resources, config.suppressions = loaded.resources, loaded.suppressions
     config.errors.extend(loaded.errors)
     return config
@@ -91,21 +125,30 @@ def _load(data: Mapping[str, Any], spans: dict[str, tuple[int, int]], rel: str, 
             out.errors.append(_at(where, f"{rel}: resource {logical_id} has no Type"))
             continue
         condition = raw.get("Condition")
-        if isinstance(condition, str) and ctx.condition(condition) is False:
-            continue  # never created with the template's defaults
+        exists: bool | Unknown = True
+        if isinstance(condition, str):
+            decided = ctx.condition(condition)
+            if decided is False:
+                continue  # never created with the template's defaults
+            if isinstance(decided, Unknown):
+                exists = Unknown(f"created only if condition {condition} holds: {decided.reason}")
         properties = intrinsics.resolve(raw.get("Properties") or {}, ctx)
-        if not isinstance(properties, Mapping):
-            out.errors.append(
-                _at(where, f"{rel}: resource {logical_id} has Properties that are not a mapping")
-            )
-            properties = {}
-        origin = Origin(source=SOURCE, path=rel, start_line=start, end_line=end)
+        if isinstance(properties, Unknown) or not isinstance(properties, Mapping):
+            # Fn::If / Fn::Transform on the whole block: every property is unknown, none absent.
+            reason = properties.reason if isinstance(properties, Unknown) else "Properties is not a mapping"
+            properties = AllUnknown(f"the Properties of {logical_id} are not decided here: {reason}")
         rtype = raw["Type"]
+        if rtype in NESTED:
+            out.unscanned.append(f"{NESTED[rtype]} {logical_id} ({rel}:{start})")
+        origin = Origin(source=SOURCE, path=rel, start_line=start, end_line=end)
         if is_sam and rtype.startswith("AWS::Serverless::"):
-            expanded = sam.expand(str(logical_id), rtype, dict(properties), globals_, origin, scope, ctx)
+            expanded = sam.expand(str(logical_id), rtype, _copy(properties), globals_, origin, scope, ctx)
             out.resources.extend(expanded)
         else:
-            out.resources.append(_resource(str(logical_id), rtype, dict(properties), origin, scope, raw))
+            out.resources.append(_resource(str(logical_id), rtype, _copy(properties), origin, scope, raw))
+        for r in out.resources:
+            if r.origin is origin:
+                r.exists = exists
         # An ignore on a SAM function also covers the resources SAM generates from it.
         generated = [r.id for r in out.resources if r.origin is origin] or [str(logical_id)]
         for rid in generated:

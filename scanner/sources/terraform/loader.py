@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from scanner.sources.terraform import mapping
 from scanner.sources.terraform.expr import Evaluator, ResourceObject
 from scanner.sources.terraform.hcl import Block, module_sources
 from scanner.sources.terraform.module import (
+    EXISTS,
     MAX_MODULE_DEPTH,
     META_ARGUMENTS,
     ModuleDef,
@@ -124,6 +126,7 @@ class RootLoader:
         self._index: dict[str, tuple[Block, Evaluator]] = {}
         self._instances: dict[str, ModuleInstance] = {}  # prefix -> module instance
         self._indexed: set[str] = set()
+        self.unscanned: list[str] = []  # remote modules, missing or cyclic local modules
         self._values: dict[str, dict[str, Any]] = {}
         self._computing: set[str] = set()
 
@@ -137,6 +140,12 @@ class RootLoader:
         self._instances.clear()
         self._index.clear()
         self._values.clear()
+
+    def _not_scanned(self, why: Unknown) -> Unknown:
+        """A module call that is not followed: configuration-level verdicts cannot rule out
+        that it declares what they look for."""
+        self.unscanned.append(why.reason)
+        return why
 
     def register(self, inst: ModuleInstance) -> None:
         self._instances[inst.prefix] = inst
@@ -200,7 +209,7 @@ class RootLoader:
                     line=call.start_line,
                 )
             )
-            return Unknown(f"{where} has no literal source")
+            return self._not_scanned(Unknown(f"{where} has no literal source"))
         if not source.startswith(("./", "../")):
             self.errors.append(
                 ScanError(
@@ -211,7 +220,7 @@ class RootLoader:
                     line=call.start_line,
                 )
             )
-            return Unknown(f"{where} is a remote module ({source}), not scanned")
+            return self._not_scanned(Unknown(f"{where} is a remote module ({source}), not scanned"))
         directory = (parent.mod.dir / source).resolve()
         if not directory.is_dir():
             self.errors.append(
@@ -222,7 +231,7 @@ class RootLoader:
                     line=call.start_line,
                 )
             )
-            return Unknown(f"{where}: module directory {source} is missing")
+            return self._not_scanned(Unknown(f"{where}: module directory {source} is missing"))
         ancestors = []
         inst: ModuleInstance | None = parent
         while inst is not None:
@@ -237,7 +246,7 @@ class RootLoader:
                     line=call.start_line,
                 )
             )
-            return Unknown(f"{where} is a module cycle")
+            return self._not_scanned(Unknown(f"{where} is a module cycle"))
         if parent.depth + 1 > MAX_MODULE_DEPTH:
             self.errors.append(
                 ScanError(
@@ -248,7 +257,7 @@ class RootLoader:
                     line=call.start_line,
                 )
             )
-            return Unknown(f"{where} is nested too deeply")
+            return self._not_scanned(Unknown(f"{where} is nested too deeply"))
         mod = self.defs.get(directory)
         instances: dict[str, ModuleInstance] = {}
         for address, block, ev in expand(call, where, parent.evaluator(), where, self.errors):
@@ -259,7 +268,15 @@ class RootLoader:
                 if k not in META_ARGUMENTS
             }
             key = address[len(where) :]
-            instances[key] = ModuleInstance(mod, self, f"{address}.", inputs, parent.depth + 1, parent)
+            child = ModuleInstance(mod, self, f"{address}.", inputs, parent.depth + 1, parent)
+            child.exists = _tri_and(parent.exists, ev.local.get(EXISTS, True))
+            providers = block.attributes.get("providers")
+            child.provider_label = (
+                f"providers {providers.source.slice(providers.expr).split()!r:.60}"
+                if providers is not None and hasattr(providers.expr, "type")
+                else parent.provider_label
+            )
+            instances[key] = child
         return instances
 
     # -- loading -------------------------------------------------------------------------
@@ -299,38 +316,60 @@ class RootLoader:
             config.errors.extend(inst.mod.errors)
             self._index_module(inst)
         for inst in instances:
-            for address, (block, _ev) in self._module_index(inst):
+            for address, (block, ev) in self._module_index(inst):
                 tf_type = block.labels[0]
                 table = mapping.TABLES.get(tf_type)
                 if table is None:
                     continue
                 values = _detach(self.resource_values(address) or {})
                 props = mapping.map_values(table.fields, values)
-                fallback = address
                 name_value = values.get(table.name_attr) if table.name_attr else None
-                config.resources.append(
-                    Resource(
-                        type=table.cfn_type,
-                        id=address,
-                        name=name_value
-                        if isinstance(name_value, str) and name_value
-                        else name_of(table.cfn_type, props, fallback),
-                        properties=props,
-                        origin=Origin(
-                            SOURCE,
-                            path=block.source.path,
-                            start_line=block.start_line,
-                            end_line=block.end_line,
-                        ),
-                        scope=scope.id,
-                        partition=self.partition,
-                        tags=_tags(values.get("tags")),
-                        raw={"address": address, "type": tf_type},
-                    )
+                resource = Resource(
+                    type=table.cfn_type,
+                    id=address,
+                    name=name_value
+                    if isinstance(name_value, str) and name_value
+                    else name_of(table.cfn_type, props, address),
+                    properties=props,
+                    origin=Origin(
+                        SOURCE, path=block.source.path, start_line=block.start_line, end_line=block.end_line
+                    ),
+                    scope=scope.id,
+                    partition=self.partition,
+                    region=_region(block, values, inst),
+                    tags=_tags(values.get("tags")),
+                    raw={"address": address, "type": tf_type},
+                    exists=_tri_and(inst.exists, ev.local.get(EXISTS, True)),
                 )
+                config.resources.append(resource)
                 config.suppressions.extend(_suppressions(block, address))
+        if self.unscanned:
+            config.scope = replace(scope, unscanned=tuple(self.unscanned))
         config.errors.extend(self.errors)
         return config
+
+
+def _tri_and(a: bool | Unknown, b: bool | Unknown) -> bool | Unknown:
+    if a is False or b is False:
+        return False
+    return a if isinstance(a, Unknown) else b
+
+
+def _region(block: Block, values: Mapping[str, Any], inst: ModuleInstance) -> str | None:
+    """Which provider configuration a resource uses, when not the default one: a resource
+    with `provider = aws.eu` (or a `region` argument) may sit in another region than a
+    trail of the default provider. None for the default provider."""
+    region = values.get("region")
+    if isinstance(region, str) and region:
+        return region
+    provider = block.attributes.get("provider")
+    if provider is not None:
+        return (
+            f"provider {provider.source.slice(provider.expr).strip()}"
+            if hasattr(provider.expr, "type")
+            else None
+        )
+    return inst.provider_label
 
 
 def _detach(value: Any) -> Any:

@@ -262,6 +262,8 @@ class ModuleInstance:
     ) -> None:
         self.mod = mod
         self.parent = parent
+        self.exists: bool | Unknown = True  # an undecidable count/for_each on the module call
+        self.provider_label: str | None = None  # a non-default provider passed to the module
         self.loader = loader
         self.prefix = prefix  # "" for the root, "module.net." for a child
         self.depth = depth
@@ -456,25 +458,46 @@ class ModuleInstance:
             yield from expand(block, base, self.evaluator(), f"resource {base}", self.loader.errors)
 
 
+MAX_INSTANCES = 10_000
+EXISTS = "__exists__"  # evaluator-local marker: whether the instance is created at all
+
+
 def expand(
     block: Block, base: str, ev: Evaluator, what: str, errors: list[ScanError]
 ) -> Iterator[tuple[str, Block, Evaluator]]:
-    """count and for_each: one (address, block, evaluator) per instance."""
+    """count and for_each: one (address, block, evaluator) per instance. When the number
+    or the keys cannot be decided, one instance whose existence is Unknown."""
     if "count" in block.attributes:
         attr = block.attributes["count"]
         count = ev.eval(attr.expr, attr.source)
-        if isinstance(count, bool) or not isinstance(count, int | float):
-            reason = count.reason if isinstance(count, Unknown) else f"count is {count!r}"
+        if isinstance(count, int | float) and not isinstance(count, bool) and count > MAX_INSTANCES:
             errors.append(
                 ScanError(
                     kind="parse",
-                    message=f"{attr.source.path}: {what}: the number of instances is "
-                    f"unknown ({reason}); judged as one instance",
+                    message=f"{attr.source.path}: {what}: count = {count} is above "
+                    f"{MAX_INSTANCES:,}; judged as one instance",
                     path=attr.source.path,
                     line=attr.line,
                 )
             )
-            yield base, block, ev.child(**{"count.index": Unknown("count.index of an unknown count")})
+            count = Unknown(f"count = {count} is too large to expand")
+        if isinstance(count, bool) or not isinstance(count, int | float):
+            reason = count.reason if isinstance(count, Unknown) else f"count is {count!r}"
+            unknown = Unknown(f"{what} exists only if its count is above 0: {reason}")
+            errors.append(
+                ScanError(
+                    kind="parse",
+                    message=f"{attr.source.path}: {what}: the number of instances "
+                    f"cannot be decided ({reason}); judged as one instance that may not exist",
+                    path=attr.source.path,
+                    line=attr.line,
+                )
+            )
+            yield (
+                base,
+                block,
+                ev.child(**{"count.index": Unknown("count.index of an unknown count"), EXISTS: unknown}),
+            )
             return
         for i in range(int(count)):
             yield f"{base}[{i}]", block, ev.child(**{"count.index": i})
@@ -482,25 +505,52 @@ def expand(
     if "for_each" in block.attributes:
         attr = block.attributes["for_each"]
         coll = ev.eval(attr.expr, attr.source)
-        if isinstance(coll, Unknown | Reference):
-            reason = coll.reason if isinstance(coll, Unknown) else f"{coll.text} is known only after apply"
+        items = _for_each_items(coll)
+        if isinstance(items, Unknown) or len(items) > MAX_INSTANCES:
+            reason = (
+                items.reason if isinstance(items, Unknown) else f"{len(items)} keys is too many to expand"
+            )
+            unknown = Unknown(f"{what} exists only for the keys of its for_each: {reason}")
             errors.append(
                 ScanError(
                     kind="parse",
-                    message=f"{attr.source.path}: {what}: the for_each keys are unknown "
-                    f"({reason}); judged as one instance",
+                    message=f"{attr.source.path}: {what}: the for_each keys cannot be decided ({reason}); "
+                    "judged as one instance that may not exist",
                     path=attr.source.path,
                     line=attr.line,
                 )
             )
-            unknown = Unknown("each of an unknown for_each")
-            yield base, block, ev.child(**{"each.key": unknown, "each.value": unknown})
+            each = Unknown("each of an unknown for_each")
+            yield base, block, ev.child(**{"each.key": each, "each.value": each, EXISTS: unknown})
             return
-        items = coll.items() if isinstance(coll, dict) else ((str(v), v) for v in coll or [])
         for key, value in items:
-            yield f"{base}[{json.dumps(key)}]", block, ev.child(**{"each.key": key, "each.value": value})
+            yield (
+                f"{base}[{json.dumps(key, ensure_ascii=False)}]",
+                block,
+                ev.child(**{"each.key": key, "each.value": value}),
+            )
         return
     yield base, block, ev
+
+
+def _for_each_items(coll: Any) -> list[tuple[str, Any]] | Unknown:
+    """(key, value) of a for_each: a map, or a set of strings; anything else undecided."""
+    if isinstance(coll, Unknown):
+        return coll
+    if isinstance(coll, Reference):
+        return Unknown(f"{coll.text} is known only after apply")
+    if isinstance(coll, dict):
+        pairs = list(coll.items())
+    elif isinstance(coll, list):
+        pairs = [(v, v) for v in coll]
+    else:
+        return Unknown(
+            f"for_each of {type(coll).__name__} {coll!r:.40} (a map or a set of strings is needed)"
+        )
+    for key, _ in pairs:
+        if not isinstance(key, str):
+            return Unknown(f"a for_each key is {key!r:.40}, not a known string")
+    return pairs
 
 
 def evaluate_block(block: Block, ev: Evaluator, depth: int = 0) -> dict[str, Any]:

@@ -359,7 +359,8 @@ def test_unknown_count_is_judged_as_one_instance_and_said(tmp_path):
     [config] = load([root], tmp_path)
     assert [r.id for r in config.resources] == ["aws_cloudtrail.t"]
     [error] = config.errors
-    assert error.path == "root/main.tf" and error.line == 3 and "unknown" in error.message
+    assert error.path == "root/main.tf" and error.line == 3 and "cannot be decided" in error.message
+    assert "exists only if its count is above 0" in config.resources[0].exists.reason
 
 
 def test_output_of_a_module_with_count_needs_its_index(tmp_path):
