@@ -44,13 +44,22 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _resource(r: Result) -> dict[str, Any]:
+    out = r.resource.to_dict()
+    if r.configuration is not None:
+        # IaC: the template or root module the resource was evaluated in; a module used
+        # by two roots yields the same address and location in both.
+        out["configuration"] = r.configuration
+    return out
+
+
 def result_to_dict(r: Result) -> dict[str, Any]:
     return {
         "rule_id": r.rule_id,
         "status": r.status.value,
         "severity": r.severity.value,
         "message": r.message,
-        "resource": r.resource.to_dict(),
+        "resource": _resource(r),
         "location": (
             {"path": r.location.path, "start_line": r.location.start_line, "end_line": r.location.end_line}
             if r.location

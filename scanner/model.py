@@ -282,10 +282,14 @@ class Result:
     # IaC: the configuration (template, root module) the resource belongs to. Logical ids
     # and module addresses repeat across configurations; the fingerprint must not.
     configuration: str | None = None
+    # The configuration's identity for the fingerprint: its path from the repository root,
+    # so that fingerprints do not depend on the directory the scan was started from.
+    configuration_key: str | None = None
 
     @property
     def fingerprint(self) -> str:
-        return fingerprint(self.rule_id, self.resource, self.discriminator, self.configuration)
+        key = self.configuration_key if self.configuration_key is not None else self.configuration
+        return fingerprint(self.rule_id, self.resource, self.discriminator, key)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (
@@ -308,7 +312,9 @@ def fingerprint(
         "v1",
         rule_id,
         resource.type,
-        resource.id,
+        # An IaC account-level result is named after its configuration's reported path,
+        # which the configuration key already identifies in a cwd-independent way.
+        "" if configuration is not None and resource.type == ACCOUNT else resource.id,
         resource.account_id or "",
         resource.region or "",
         discriminator or "",

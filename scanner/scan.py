@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from scanner import engine
 from scanner.checkov import deduplicate, run_checkov
@@ -16,6 +18,7 @@ from scanner.sources import discovery
 from scanner.sources.aws.session import AwsOptions
 from scanner.sources.aws.source import SourceUnavailable, collect_account, unsupported_needs
 from scanner.sources.cloudformation.template import load_template
+from scanner.sources.iac import Configuration, failed_load
 from scanner.sources.terraform.loader import load_terraform
 from scanner.sources.terraform.plan import load_plan, plan_errors
 from scanner.suppress import apply_inline
@@ -74,6 +77,7 @@ def scan_aws(
     fatal = None
     if collected.total_calls and _nothing_read(collected.api_calls, errors):
         fatal = "every API call of the scan failed; nothing could be scanned"
+        errors.append(ScanError(kind="config", message=fatal))  # the document says why, too
     return ScanOutcome(
         mode="aws",
         targets=[{"kind": "aws-account", "account_id": scope.account_id, "regions": list(scope.regions)}],
@@ -96,6 +100,15 @@ def _nothing_read(calls: dict[str, int], errors: list[ScanError]) -> bool:
     return collection_calls > 0 and api_errors >= collection_calls
 
 
+def _guarded(
+    load: Callable[..., Configuration], source: str, path: Path, rel: str, *args: Any
+) -> Configuration:
+    try:
+        return load(path, rel, *args)
+    except Exception as exc:  # a loader bug costs this configuration, said out loud, not the scan
+        return failed_load(rel, source, exc)
+
+
 def scan_iac(
     paths: list[Path],
     rules: list[Rule],
@@ -110,18 +123,21 @@ def scan_iac(
     errors = list(extra_errors or []) + found.errors
     inventory = Inventory()
     configurations = [
-        load_template(path, discovery.relative(path, cwd), parsed) for path, parsed in found.templates
+        _guarded(load_template, "CloudFormation", path, discovery.relative(path, cwd), parsed)
+        for path, parsed in found.templates
     ]
     configurations += load_terraform(found.terraform_dirs, cwd, discovery.relative, var_files or ())
     for path, plan in found.plans:
         rel = discovery.relative(path, cwd)
         errors.extend(plan_errors(rel, plan))
-        configurations.append(load_plan(path, rel, plan, cwd, discovery.relative))
+        configurations.append(_guarded(load_plan, "Terraform plan", path, rel, plan, cwd, discovery.relative))
     for config in configurations:
+        errors.extend(config.errors)
+        if not config.scanned:
+            continue
         inventory.scopes.append(config.scope)
         inventory.extend(config.resources)
         inventory.suppressions.extend(config.suppressions)
-        errors.extend(config.errors)
     results, rule_errors = engine.evaluate(rules, inventory)
     errors.extend(rule_errors)
     metas = [r.meta for r in rules]
@@ -131,10 +147,15 @@ def scan_iac(
         metas += extra.rules
         errors.extend(extra.errors)
     errors.extend(apply_inline(results, inventory.suppressions, started.date()))
+    keys = discovery.StableKeys(cwd)
+    for result in results:
+        if result.configuration is not None:
+            result.configuration_key = keys.key(result.configuration)
     fatal = None
     if not inventory.scopes:
         where = ", ".join(str(p) for p in paths)
         fatal = f"no Terraform, Terraform plan or CloudFormation template could be scanned under {where}"
+        errors.append(ScanError(kind="config", message=fatal))  # the document says why, too
     return ScanOutcome(
         mode="iac",
         targets=[{"kind": "path", "path": discovery.relative(p, cwd)} for p in paths],

@@ -44,6 +44,8 @@ SKIP_DIRS = frozenset(
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".cfn")
 _CFN_HINT = re.compile(rb"AWSTemplateFormatVersion|\bResources\b")
 _PLAN_HINT = re.compile(rb'"format_version"')
+# `Type: AWS::...` / `"Type": "AWS::..."`: a resource declaration, so a template that broke.
+_TYPE_HINT = re.compile(rb"""["']?Type["']?\s*:\s*["']?AWS::[A-Za-z0-9]+::""")
 
 
 @dataclass
@@ -61,6 +63,43 @@ def relative(path: Path, cwd: Path) -> str:
     return Path(rel).as_posix() if rel != "." else "."
 
 
+class StableKeys:
+    """A configuration's identity for fingerprints: its path from the root of the git work
+    tree that holds it, so that scanning `infra/` from the repository root and `.` from
+    `infra/` give the same fingerprints. Outside a repository: the path as reported."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = Path(os.path.abspath(cwd))
+        self._roots: dict[Path, Path | None] = {}
+
+    def _root(self, directory: Path) -> Path | None:
+        seen: list[Path] = []
+        root: Path | None = None
+        here = directory
+        while True:
+            if here in self._roots:
+                root = self._roots[here]
+                break
+            seen.append(here)
+            if (here / ".git").exists():
+                root = here
+                break
+            if here.parent == here:
+                break
+            here = here.parent
+        for d in seen:
+            self._roots[d] = root
+        return root
+
+    def key(self, rel: str) -> str:
+        path = Path(os.path.normpath(self.cwd / rel))
+        root = self._root(path if path.is_dir() else path.parent)
+        if root is None:
+            return rel
+        out = Path(os.path.relpath(path, root)).as_posix()
+        return out
+
+
 def discover(paths: list[Path], cwd: Path) -> Found:
     found = Found()
     tf_dirs: set[Path] = set()
@@ -72,13 +111,19 @@ def discover(paths: list[Path], cwd: Path) -> Found:
                 if any(f.endswith((".tf", ".tf.json")) for f in filenames):
                     tf_dirs.add(here)
                 for name in sorted(filenames):
-                    if name.lower().endswith(TEMPLATE_SUFFIXES) and not name.endswith(".tf.json"):
+                    # Regular files only: opening a FIFO or a device would block or never end.
+                    wanted = name.lower().endswith(TEMPLATE_SUFFIXES) and not name.endswith(".tf.json")
+                    if wanted and (here / name).is_file():
                         _classify(here / name, cwd, found, explicit=False)
         elif root.is_file():
             if root.name.endswith((".tf", ".tf.json")):
                 tf_dirs.add(root.parent)
             else:
                 _classify(root, cwd, found, explicit=True)
+        elif root.exists():
+            found.errors.append(
+                ScanError(kind="config", message=f"{root}: not a regular file or directory", path=str(root))
+            )
         else:
             found.errors.append(
                 ScanError(kind="config", message=f"{root}: no such file or directory", path=str(root))
@@ -108,7 +153,8 @@ def _classify(path: Path, cwd: Path, found: Found, explicit: bool) -> None:
             message = f"{rel}: {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte limit; not scanned"
             found.errors.append(ScanError(kind="parse", message=message, path=rel))
         return
-    if is_json and _PLAN_HINT.search(data[:4096]):
+    # A plan named by the user may have any name (`terraform show -json > tfplan`).
+    if (is_json or explicit) and _PLAN_HINT.search(data[:4096]):
         _plan(path, rel, found, explicit)
         return
     if not _CFN_HINT.search(data):
@@ -120,7 +166,7 @@ def _classify(path: Path, cwd: Path, found: Found, explicit: bool) -> None:
         parsed = parse_template(decode(data), json_first=is_json)
     except (TemplateError, OSError) as exc:
         # Only a file that claims to be a template is an error; other YAML is not ours.
-        if explicit or b"AWSTemplateFormatVersion" in data:
+        if explicit or b"AWSTemplateFormatVersion" in data or _TYPE_HINT.search(data):
             line = exc.line if isinstance(exc, TemplateError) else None
             message = exc.message if isinstance(exc, TemplateError) else (exc.strerror or str(exc))
             found.errors.append(ScanError(kind="parse", message=f"{rel}: {message}", path=rel, line=line))

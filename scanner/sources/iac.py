@@ -51,6 +51,20 @@ class Configuration:
     resources: list[Resource] = field(default_factory=list)
     suppressions: list[InlineSuppression] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
+    # False when nothing of it could be read (every file broken): its errors stand, but it
+    # is no scope, so a scan of only such input exits 2 like an unparseable template.
+    scanned: bool = True
+
+
+def failed_load(rel: str, source: str, exc: BaseException) -> Configuration:
+    """A loader bug must cost one configuration, said out loud, not the scan."""
+    message = (
+        f"{rel}: internal error while loading this {source} configuration, not scanned: "
+        f"{type(exc).__name__}: {exc} (please report it)"
+    )
+    config = Configuration(scope=Scope(kind="configuration", id=rel), path=rel, source=source, scanned=False)
+    config.errors.append(ScanError(kind="internal", message=message, path=rel))
+    return config
 
 
 class UnreadableFile(Exception):

@@ -776,6 +776,7 @@ def test_results_document_uses_the_terraform_address_and_relative_location(tmp_p
         "type": "AWS::CloudTrail::Trail",
         "id": 'module.audit.aws_cloudtrail.main["raw"]',
         "name": "t-raw",
+        "configuration": "cfg",  # the root module it was evaluated in
     }
     assert result["location"] == {"path": "cfg/audit/main.tf", "start_line": 1, "end_line": 4}
 

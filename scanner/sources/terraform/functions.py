@@ -227,6 +227,12 @@ def call(name: str, args: list[Any], base_dir: str | tuple[str, ...]) -> Any:
         unknown = next((a for a in args if isinstance(a, Unknown)), None)
         if unknown is not None and name not in ("coalesce", "coalescelist"):
             return unknown
+        # A whole argument computed elsewhere (`merge(local.tags, data.x.tags)`): its keys
+        # and items are not known, so neither is the result (never silently dropped).
+        looked_at = args[:1] if name == "lookup" else args  # lookup's default may stay unused
+        whole = next((a for a in looked_at if isinstance(a, Reference)), None)
+        if whole is not None and name not in ("coalesce", "coalescelist", "jsonencode"):
+            return Unknown(f"{name}() of {whole.text}, a value known only after apply")
     else:
         unknown = _first_unknown(args)
         if unknown is not None:

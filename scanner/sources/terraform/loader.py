@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.model import InlineSuppression, Origin, Reference, Resource, ScanError, Scope, Unknown
-from scanner.sources.iac import Configuration, name_of, read_text
+from scanner.sources.iac import Configuration, failed_load, name_of, read_text
 from scanner.sources.terraform import mapping
 from scanner.sources.terraform.expr import Evaluator, ResourceObject
 from scanner.sources.terraform.hcl import Block, module_sources
@@ -92,15 +92,19 @@ def root_modules(
     dirs: Sequence[Path], sources: Mapping[Path, Sequence[str]]
 ) -> tuple[list[Path], dict[Path, set[Path]]]:
     """Directories that are roots (not used as a local module by another scanned
-    directory), and for each root the module directories it uses, transitively."""
+    directory), and for each root the module directories it uses, transitively.
+
+    Directories that call each other in a ring (a -> b -> a) are each used, yet nothing
+    outside the ring reaches them: the first of the ring is taken as a root, so that it is
+    scanned and its cycle reported instead of silently skipped."""
     calls: dict[Path, set[Path]] = {}
     for d in dirs:
         me = d.resolve()
         calls[me] = {(d / s).resolve() for s in sources.get(d, ())} - {me}  # a self-call is a cycle
     used = set().union(*calls.values()) if calls else set()
-    roots = [d for d in dirs if d.resolve() not in used]
     closure: dict[Path, set[Path]] = {}
-    for root in roots:
+
+    def reach(root: Path) -> set[Path]:
         seen: set[Path] = set()
         todo = [root.resolve()]
         while todo:
@@ -110,6 +114,17 @@ def root_modules(
             seen.add(current)
             todo.extend(calls.get(current, ()))
         closure[root.resolve()] = seen
+        return seen
+
+    roots = [d for d in dirs if d.resolve() not in used]
+    reached: set[Path] = set()
+    for root in roots:
+        reached |= reach(root)
+    for d in dirs:  # in scan order: deterministic
+        if d.resolve() not in reached:
+            roots.append(d)
+            reached |= reach(d)
+    roots.sort(key=dirs.index)
     return roots, closure
 
 
@@ -346,6 +361,9 @@ class RootLoader:
         if self.unscanned:
             config.scope = replace(scope, unscanned=tuple(self.unscanned))
         config.errors.extend(self.errors)
+        # Every file of the root broken: nothing of it was scanned, which a scan of only it
+        # must say with exit 2, not with an empty pass.
+        config.scanned = mod.blocks > 0 or not mod.errors
         return config
 
 
@@ -474,7 +492,10 @@ def _load_batch(
     configurations = []
     for root in roots:
         loader = RootLoader(root, defs, var_files)
-        configurations.append(loader.load())
+        try:
+            configurations.append(loader.load())
+        except Exception as exc:  # a bug costs this root, said out loud, not the scan
+            configurations.append(failed_load(relative(root, cwd), SOURCE, exc))
         loader.close()
         for d in closure[root.resolve()]:
             pending[d] -= 1

@@ -52,6 +52,7 @@ class ModuleDef:
     outputs: dict[str, Block] = field(default_factory=dict)
     errors: list[ScanError] = field(default_factory=list)
     files: int = 0
+    blocks: int = 0  # top-level blocks read from its files
 
     def declared(self, rtype: str, name: str) -> Block | None:
         return next((b for b in self.resources if b.labels[:2] == [rtype, name]), None)
@@ -111,6 +112,7 @@ def load_module_def(directory: Path, rel: str) -> ModuleDef:
                 )
             )
         mod.files += 1
+        mod.blocks += len(blocks)
         for b in blocks:
             if not (_is_override(path.name) and _merge_override(mod, b)):
                 _add_block(mod, b, frel)
@@ -146,7 +148,40 @@ def _merge_override(mod: ModuleDef, b: Block) -> bool:
     return True
 
 
+def _duplicate(mod: ModuleDef, b: Block) -> bool:
+    """Terraform refuses two blocks with one address; keep the first, say so, go on."""
+    first: Block | None = None
+    if b.type == "resource" and len(b.labels) >= 2:
+        first = mod.declared(b.labels[0], b.labels[1])
+    elif b.type == "data" and len(b.labels) >= 2:
+        first = mod.data.get((b.labels[0], b.labels[1]))
+    elif b.type in ("variable", "module", "output") and b.labels:
+        first = {"variable": mod.variables, "module": mod.modules, "output": mod.outputs}[b.type].get(
+            b.labels[0]
+        )
+    if first is None:
+        return False
+    what = {
+        "resource": f"resource {'.'.join(b.labels[:2])}",
+        "data": f"data source data.{'.'.join(b.labels[:2])}",
+    }.get(b.type, f'{b.type} "{b.labels[0]}"')
+    mod.errors.append(
+        ScanError(
+            kind="parse",
+            message=(
+                f"{b.source.path}:{b.start_line}: duplicate {what} (first declared at "
+                f"{first.source.path}:{first.start_line}); Terraform rejects this, the first is scanned"
+            ),
+            path=b.source.path,
+            line=b.start_line,
+        )
+    )
+    return True
+
+
 def _add_block(mod: ModuleDef, b: Block, frel: str) -> None:
+    if _duplicate(mod, b):
+        return
     if b.type == "variable" and b.labels:
         mod.variables[b.labels[0]] = b
     elif b.type == "locals":
@@ -198,15 +233,31 @@ def _parse_tf_json(text: str, frel: str) -> tuple[list[Block], list[HclError]]:
             else:
                 block.attributes[key] = Attribute(key, value, src, block.start_line)
 
+    errors: list[HclError] = []
+
+    def objects(value: Any, where: tuple[str, ...]) -> Mapping[str, Any]:
+        """The object a key must hold, or an error at its line and nothing."""
+        if value is None or isinstance(value, Mapping):
+            return value or {}
+        line = next((spans[where[:n]][0] for n in range(len(where), 0, -1) if where[:n] in spans), None)
+        errors.append(HclError(f"`{'.'.join(where)}` must be an object, not {type(value).__name__}", line))
+        return {}
+
     for btype in ("resource", "data"):
-        for rtype, named in (doc.get(btype) or {}).items():
-            for name, content in (named or {}).items():
+        for rtype, named in objects(doc.get(btype), (btype,)).items():
+            for name, content in objects(named, (btype, rtype)).items():
                 for item in content if isinstance(content, list) else [content]:
+                    if not isinstance(item, Mapping):
+                        objects(item, (btype, rtype, name))
+                        continue
                     b = new(btype, [rtype, name], (btype, rtype, name))
                     body(b, item)
                     blocks.append(b)
     for btype in ("variable", "module", "output"):
-        for name, content in (doc.get(btype) or {}).items():
+        for name, content in objects(doc.get(btype), (btype,)).items():
+            if not isinstance(content, Mapping):
+                objects(content, (btype, name))
+                continue
             b = new(btype, [name], (btype, name))
             body(b, content)
             blocks.append(b)
@@ -215,7 +266,7 @@ def _parse_tf_json(text: str, frel: str) -> tuple[list[Block], list[HclError]]:
         b = new("locals", [], ("locals",))
         body(b, item)
         blocks.append(b)
-    return blocks, []
+    return blocks, errors
 
 
 # Nested blocks of the mapped types (in .tf.json a block is an object or a list of objects).
@@ -334,7 +385,14 @@ class ModuleInstance:
             where = {"module": module, "root": ".", "cwd": "."}
             return where.get(str(path[0]), Unknown(text)) if path else Unknown(text)
         if root == "terraform":
-            return "default" if path and path[0] == "workspace" else Unknown(text)
+            if path and path[0] == "workspace":
+                # Which workspace a repository is applied in is not in its files: honour
+                # TF_WORKSPACE as Terraform does, otherwise say it is not known.
+                workspace = os.environ.get("TF_WORKSPACE")
+                return workspace or Unknown(
+                    "terraform.workspace depends on the selected workspace (set TF_WORKSPACE)"
+                )
+            return Unknown(text)
         if len(path) >= 1 and self.mod.declared(root, str(path[0])) is not None:
             return self._resource_reference(root, path, text)
         return Unknown(f"{text} is not declared in {self.mod.rel or 'the module'}")

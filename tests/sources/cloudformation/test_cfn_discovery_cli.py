@@ -251,7 +251,9 @@ def test_explicit_binary_file_is_an_error_not_a_crash(tmp_path, monkeypatch, cap
     code, doc = scan(tmp_path, monkeypatch, "weird.yaml")
     assert code == 2  # nothing could be scanned
     assert "internal error" not in capsys.readouterr().err
-    assert [e["path"] for e in doc["scan"]["errors"]] == ["weird.yaml"]
+    assert [e.get("path") for e in doc["scan"]["errors"]] == [None, "weird.yaml"]
+    assert doc["scan"]["errors"][0]["kind"] == "config"  # why nothing was scanned, in the document
+    assert "could be scanned under weird.yaml" in doc["scan"]["errors"][0]["message"]
 
 
 def test_deeply_nested_json_template_is_a_parse_error_not_a_crash(tmp_path, monkeypatch, capsys):
@@ -371,3 +373,40 @@ def test_results_are_deterministic_across_runs_and_file_creation_order(tmp_path,
     assert len(doc1["results"]) > 10 and len(doc1["scan"]["errors"]) == 2
     assert normalized(doc1) == normalized(doc2) == normalized(doc3)
     assert doc1["scan"]["id"] != doc2["scan"]["id"]
+
+
+# -- files that are not what their name says -----------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_in_a_walked_directory_is_skipped_not_opened(tmp_path, monkeypatch):
+    write(tmp_path / "repo" / "good.yaml", trail_template())
+    os.mkfifo(tmp_path / "repo" / "pipe.yaml")  # opening it would block the scan forever
+    code, doc = scan(tmp_path, monkeypatch, "repo")
+    assert code == 1
+    assert result_paths(doc) == {"repo/good.yaml"}
+    assert doc["scan"]["errors"] == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_given_on_the_command_line_is_a_clear_error(tmp_path, monkeypatch):
+    os.mkfifo(tmp_path / "pipe.yaml")
+    code, doc = scan(tmp_path, monkeypatch, "pipe.yaml")
+    assert code == 2
+    assert any("not a regular file or directory" in e["message"] for e in doc["scan"]["errors"])
+
+
+def test_a_broken_file_declaring_aws_resources_is_an_error_even_without_the_version_key(
+    tmp_path, monkeypatch
+):
+    write(tmp_path / "repo" / "good.yaml", trail_template())
+    write(
+        tmp_path / "repo" / "broken.yaml",
+        "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties: {TopicName: [unclosed\n",
+    )
+    write(tmp_path / "repo" / "values.yaml", "Resources: [a, b\n")  # broken, but not a template
+    code, doc = scan(tmp_path, monkeypatch, "repo")
+    assert code == 1
+    [error] = doc["scan"]["errors"]
+    assert (error["kind"], error["path"]) == ("parse", "repo/broken.yaml")
+    assert error["line"] is not None

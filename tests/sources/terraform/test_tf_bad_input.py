@@ -191,6 +191,81 @@ def test_invalid_tf_json_is_a_scan_error_and_hcl_files_are_scanned(tmp_path, mon
     assert ids(doc) == {"aws_cloudtrail.good"}
 
 
+@pytest.mark.parametrize(
+    ("doc", "key"),
+    [
+        ({"resource": [1, 2]}, "`resource`"),
+        ({"resource": {"aws_cloudtrail": ["x"]}}, "`resource.aws_cloudtrail`"),
+        ({"resource": {"aws_cloudtrail": {"odd": "text"}}}, "`resource.aws_cloudtrail.odd`"),
+        ({"variable": {"x": 3}}, "`variable.x`"),
+        ({"module": "m"}, "`module`"),
+    ],
+)
+def test_tf_json_of_the_wrong_shape_is_a_scan_error_naming_the_key(tmp_path, monkeypatch, capsys, doc, key):
+    write(tmp_path / "mod", {"odd.tf.json": json.dumps(doc, indent=1), "good.tf": GOOD})
+    code, out, _ = scan(tmp_path, "mod", monkeypatch, capsys)
+    [error] = errors_for(out, "mod/odd.tf.json")
+    assert key in error["message"] and "must be an object" in error["message"]
+    assert ids(out) == {"aws_cloudtrail.good"}
+    assert code == 1
+
+
+def test_duplicate_resource_blocks_are_an_error_and_the_first_is_scanned(tmp_path, monkeypatch, capsys):
+    twice = GOOD.replace('"good"\n', '"good"\n  is_multi_region_trail = true\n', 1)
+    write(tmp_path / "mod", {"a.tf": GOOD, "b.tf": twice, "c.tf": 'variable "v" {}\nvariable "v" {}\n'})
+    _, doc, _ = scan(tmp_path, "mod", monkeypatch, capsys)
+    [dup] = errors_for(doc, "mod/b.tf")
+    assert dup["line"] == 1
+    assert "duplicate resource aws_cloudtrail.good (first declared at mod/a.tf:1)" in dup["message"]
+    [var] = errors_for(doc, "mod/c.tf")
+    assert 'duplicate variable "v"' in var["message"] and var["line"] == 2
+    [result] = doc["results"]
+    assert result["location"]["path"] == "mod/a.tf"
+    assert result["status"] == "fail"  # the first block (single-region) is the one judged
+
+
+def test_a_root_whose_every_file_is_broken_is_not_a_scanned_configuration(tmp_path, monkeypatch, capsys):
+    write(tmp_path / "mod", {"broken.tf": 'resource "aws_cloudtrail" "t" {\n  name = = "t"\n}\n'})
+    code, doc, _ = scan(tmp_path, "mod", monkeypatch, capsys)
+    assert code == 2  # nothing could be scanned, as for an unparseable template
+    assert doc["results"] == []
+    assert [e["path"] for e in errors_for(doc, "mod/broken.tf")] == ["mod/broken.tf"]
+    # Beside a readable configuration it is one scan error and the scan goes on.
+    write(tmp_path / "more" / "good", {"main.tf": GOOD})
+    write(tmp_path / "more" / "bad", {"main.tf": 'resource "aws_cloudtrail" "t" {\n  name = = "t"\n}\n'})
+    code, doc, _ = scan(tmp_path, "more", monkeypatch, capsys)
+    assert code == 1
+    assert ids(doc) == {"aws_cloudtrail.good"}
+    assert len(errors_for(doc, "more/bad/main.tf")) == 1
+
+
+def test_a_loader_bug_costs_one_configuration_said_out_loud(tmp_path, monkeypatch, capsys):
+    from scanner.sources.terraform import loader
+
+    real = loader.RootLoader.load
+
+    def flaky(self):
+        if self.root.name == "bad":
+            raise KeyError("boom")
+        return real(self)
+
+    def broken_template_loader(*args):
+        raise ValueError("bang")
+
+    monkeypatch.setattr(loader.RootLoader, "load", flaky)
+    monkeypatch.setattr("scanner.scan.load_template", broken_template_loader)
+    write(tmp_path / "repo" / "good", {"main.tf": GOOD})
+    write(tmp_path / "repo" / "bad", {"main.tf": GOOD.replace("good", "bad")})
+    write(tmp_path / "repo", {"stack.yaml": "Resources:\n  T:\n    Type: AWS::SNS::Topic\n"})
+    code, doc, _ = scan(tmp_path, "repo", monkeypatch, capsys)
+    assert code == 1
+    assert ids(doc) == {"aws_cloudtrail.good"}
+    internal = {e["path"]: e["message"] for e in doc["scan"]["errors"] if e["kind"] == "internal"}
+    assert set(internal) == {"repo/bad", "repo/stack.yaml"}
+    assert "KeyError" in internal["repo/bad"] and "not scanned" in internal["repo/bad"]
+    assert "ValueError: bang" in internal["repo/stack.yaml"]
+
+
 # -- empty files --------------------------------------------------------------------------------
 
 

@@ -582,3 +582,33 @@ def test_evaluator_never_raises_on_odd_operands(tmp_path):
         attr = _attribute(f"locals {{\n  x = {expr}\n}}\n")
         value = Evaluator(_Names({}, str(tmp_path))).eval(attr.expr, attr.source)
         assert isinstance(value, Unknown), (expr, value)
+
+
+# -- values a repository does not decide -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        'merge({ a = "x" }, aws_s3_bucket.logs.tags)',
+        'concat(["x"], aws_s3_bucket.logs.tags_all)',
+        "length(aws_s3_bucket.logs.tags)",
+        'lookup(aws_s3_bucket.logs.tags, "a", "d")',
+    ],
+)
+def test_a_whole_argument_computed_elsewhere_makes_a_collection_function_unknown(tmp_path, expr):
+    prelude = 'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n'
+    value = evaluate(tmp_path, f"jsonencode({expr})", prelude)
+    assert "known only after apply" in unknown_reason(value)
+
+
+def test_lookup_with_a_computed_default_that_is_not_used_is_decided(tmp_path):
+    prelude = 'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n'
+    assert evaluate(tmp_path, 'lookup({ a = "x" }, "a", aws_s3_bucket.logs.id)', prelude) == "x"
+
+
+def test_terraform_workspace_is_unknown_unless_tf_workspace_is_set(tmp_path, monkeypatch):
+    monkeypatch.delenv("TF_WORKSPACE", raising=False)
+    assert "selected workspace" in unknown_reason(evaluate(tmp_path / "a", "terraform.workspace"))
+    monkeypatch.setenv("TF_WORKSPACE", "prod")
+    assert evaluate(tmp_path / "b", '"logs-${terraform.workspace}"') == "logs-prod"

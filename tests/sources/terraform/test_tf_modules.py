@@ -485,6 +485,25 @@ def test_two_modules_calling_each_other_terminate_with_an_error(tmp_path, monkey
     assert any("cycle" in e["message"] or "deeper" in e["message"] for e in doc["scan"]["errors"])
 
 
+def test_a_ring_of_modules_no_root_reaches_is_scanned_not_skipped(tmp_path, monkeypatch, capsys):
+    # a and b call each other and nothing else calls either: each is "used", yet no root
+    # reaches them. The first of the ring is scanned as a root and the cycle reported.
+    write(
+        tmp_path / "ring",
+        {
+            "a/main.tf": 'module "b" {\n  source = "../b"\n}\nresource "aws_cloudtrail" "a" {\n  name = "a"\n}\n',
+            "b/main.tf": 'module "a" {\n  source = "../a"\n}\nresource "aws_cloudtrail" "b" {\n  name = "b"\n}\n',
+        },
+    )
+    code, doc, _ = scan_json(["ring", "--rules", "CT002"], tmp_path, monkeypatch, capsys)
+    assert code == 1
+    assert {(r["resource"]["id"], r["resource"]["configuration"]) for r in doc["results"]} == {
+        ("aws_cloudtrail.a", "ring/a"),
+        ("module.b.aws_cloudtrail.b", "ring/a"),
+    }
+    assert any("cycle" in e["message"] for e in doc["scan"]["errors"])
+
+
 def test_module_calling_itself_scanned_alone_is_scanned_and_the_cycle_reported(tmp_path, monkeypatch, capsys):
     write(
         tmp_path / "selfcall",

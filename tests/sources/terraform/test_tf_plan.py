@@ -99,3 +99,17 @@ def test_a_plan_whose_value_is_unknown_after_apply_gives_unknown(tmp_path, monke
         r for r in doc["results"] if r["rule_id"] == "CT002" and r["resource"]["id"].startswith("module.")
     )
     assert result["status"] == "unknown"
+
+
+def test_a_plan_named_on_the_command_line_is_found_by_content_whatever_its_name(tmp_path, monkeypatch):
+    shutil.copytree(FIXTURE, tmp_path / "p")
+    for tf in (tmp_path / "p").rglob("*.tf"):
+        tf.unlink()
+    (tmp_path / "p" / "plan.json").rename(tmp_path / "p" / "tfplan")  # terraform show -json > tfplan
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    code = main(["scan", "p/tfplan", "--rules", "CT002", "--format", "json"], out=out)
+    doc = json.loads(out.getvalue())
+    assert code in (0, 1), doc["scan"]["errors"]
+    assert doc["scan"]["errors"] == []
+    assert {r["resource"]["configuration"] for r in doc["results"]} == {"p/tfplan"}
