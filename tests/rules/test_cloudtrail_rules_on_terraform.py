@@ -648,6 +648,24 @@ def test_until_may_come_after_the_reason_and_in_a_nested_block(tmp_path):
     assert "noisy" in result.suppression.reason
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '  tags = {\n    # opscheck:ignore CT002 regional by design\n    team = "ml"\n  }',
+        '  tags = merge(\n    { team = "ml" }, // opscheck:ignore CT002 regional by design\n    {},\n  )',
+    ],
+)
+def test_a_comment_inside_an_attribute_value_suppresses_too(tmp_path, body):
+    result = one(scan(tmp_path, trail("t", body), "CT002"), "CT002", "aws_cloudtrail.t")
+    assert result.suppression is not None and result.suppression.reason == "regional by design"
+
+
+def test_the_marker_inside_a_string_or_heredoc_is_not_a_suppression(tmp_path):
+    body = '  tags = {\n    note = "opscheck:ignore CT002 not a comment"\n  }\n  s3_key_prefix = <<EOT\n# opscheck:ignore CT002 text\nEOT'
+    result = one(scan(tmp_path, trail("t", body), "CT002"), "CT002", "aws_cloudtrail.t")
+    assert result.suppression is None
+
+
 def test_expired_suppression_no_longer_suppresses_and_says_so(tmp_path):
     body = f"  # opscheck:ignore CT002 until={PAST} temporary exception"
     result = one(scan(tmp_path, trail("t", body), "CT002"), "CT002", "aws_cloudtrail.t")

@@ -76,10 +76,28 @@ def _body(node: Node, src: Source, into: Block, depth: int = 0) -> None:
             name = src.slice(name_node)
             if expr is not None:
                 into.attributes[name] = Attribute(name, expr, src, child.start_point[0] + 1)
+                # A suppression may sit inside a map or list value (`tags = { # opscheck:ignore`);
+                # only expressions whose text mentions one are walked.
+                if src.text.find(IGNORE_MARK, child.start_byte, child.end_byte) >= 0:
+                    into.comments.extend(_comments_within(child, src))
         elif child.type == "block":
             into.blocks.append(_block(child, src, depth + 1))
         elif child.type == "comment":
             into.comments.append((child.start_point[0] + 1, src.slice(child)))
+
+
+IGNORE_MARK = b"opscheck:ignore"
+
+
+def _comments_within(node: Node, src: Source) -> list[tuple[int, str]]:
+    found, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "comment":
+            found.append((n.start_point[0] + 1, src.slice(n)))
+        else:
+            stack.extend(n.children)
+    return sorted(found)
 
 
 def _block(node: Node, src: Source, depth: int = 0) -> Block:
