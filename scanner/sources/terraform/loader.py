@@ -214,65 +214,48 @@ class RootLoader:
         where = f"{parent.prefix}module.{name}"
         src_attr = call.attributes.get("source")
         source = parent.evaluator().eval(src_attr.expr, src_attr.source) if src_attr else None
-        path = call.source.path
+
+        def skip(kind: str, message: str, reason: str) -> Unknown:
+            path = call.source.path
+            self.errors.append(
+                ScanError(kind=kind, message=f"{path}: {message}", path=path, line=call.start_line)
+            )
+            return self._not_scanned(Unknown(reason))
+
         if not isinstance(source, str):
-            self.errors.append(
-                ScanError(
-                    kind="parse",
-                    message=f"{path}: {where} has no literal source; not scanned",
-                    path=path,
-                    line=call.start_line,
-                )
+            return skip(
+                "parse", f"{where} has no literal source; not scanned", f"{where} has no literal source"
             )
-            return self._not_scanned(Unknown(f"{where} has no literal source"))
         if not source.startswith(("./", "../")):
-            self.errors.append(
-                ScanError(
-                    kind="config",
-                    message=f"{path}: {where} uses remote module {source!r}, "
-                    "which is not scanned (scan its plan JSON for full coverage)",
-                    path=path,
-                    line=call.start_line,
-                )
+            return skip(
+                "config",
+                f"{where} uses remote module {source!r}, which is not scanned (scan its plan JSON for full coverage)",
+                f"{where} is a remote module ({source}), not scanned",
             )
-            return self._not_scanned(Unknown(f"{where} is a remote module ({source}), not scanned"))
         directory = (parent.mod.dir / source).resolve()
         if not directory.is_dir():
-            self.errors.append(
-                ScanError(
-                    kind="parse",
-                    message=f"{path}: {where}: local module directory {source!r} does not exist",
-                    path=path,
-                    line=call.start_line,
-                )
+            return skip(
+                "parse",
+                f"{where}: local module directory {source!r} does not exist",
+                f"{where}: module directory {source} is missing",
             )
-            return self._not_scanned(Unknown(f"{where}: module directory {source} is missing"))
         ancestors = []
         inst: ModuleInstance | None = parent
         while inst is not None:
             ancestors.append(inst.mod.dir.resolve())
             inst = inst.parent
         if directory in ancestors:
-            self.errors.append(
-                ScanError(
-                    kind="parse",
-                    message=f"{path}: {where}: module {source!r} calls itself (a cycle); not followed",
-                    path=path,
-                    line=call.start_line,
-                )
+            return skip(
+                "parse",
+                f"{where}: module {source!r} calls itself (a cycle); not followed",
+                f"{where} is a module cycle",
             )
-            return self._not_scanned(Unknown(f"{where} is a module cycle"))
         if parent.depth + 1 > MAX_MODULE_DEPTH:
-            self.errors.append(
-                ScanError(
-                    kind="parse",
-                    message=f"{path}: {where}: modules nested deeper than "
-                    f"{MAX_MODULE_DEPTH} levels (a cycle?); not followed",
-                    path=path,
-                    line=call.start_line,
-                )
+            return skip(
+                "parse",
+                f"{where}: modules nested deeper than {MAX_MODULE_DEPTH} levels (a cycle?); not followed",
+                f"{where} is nested too deeply",
             )
-            return self._not_scanned(Unknown(f"{where} is nested too deeply"))
         mod = self.defs.get(directory)
         instances: dict[str, ModuleInstance] = {}
         for address, block, ev in expand(call, where, parent.evaluator(), where, self.errors):

@@ -57,6 +57,15 @@ class ModuleDef:
     def declared(self, rtype: str, name: str) -> Block | None:
         return next((b for b in self.resources if b.labels[:2] == [rtype, name]), None)
 
+    def same_address(self, b: Block) -> Block | None:
+        """The block already read that `b` would declare again (or override)."""
+        if b.type == "resource" and len(b.labels) >= 2:
+            return self.declared(b.labels[0], b.labels[1])
+        if b.type == "data" and len(b.labels) >= 2:
+            return self.data.get((b.labels[0], b.labels[1]))
+        named = {"variable": self.variables, "module": self.modules, "output": self.outputs}.get(b.type)
+        return named.get(b.labels[0]) if named is not None and b.labels else None
+
     def local_sources(self) -> list[str]:
         out = []
         for call in self.modules.values():
@@ -130,15 +139,7 @@ def _merge_override(mod: ModuleDef, b: Block) -> bool:
     if b.type == "locals":
         mod.locals.update(b.attributes)
         return True
-    base: Block | None = None
-    if b.type == "resource" and len(b.labels) >= 2:
-        base = mod.declared(b.labels[0], b.labels[1])
-    elif b.type == "data" and len(b.labels) >= 2:
-        base = mod.data.get((b.labels[0], b.labels[1]))
-    elif b.type in ("variable", "module", "output") and b.labels:
-        base = {"variable": mod.variables, "module": mod.modules, "output": mod.outputs}[b.type].get(
-            b.labels[0]
-        )
+    base = mod.same_address(b)
     if base is None:
         return False
     base.attributes.update(b.attributes)
@@ -150,15 +151,7 @@ def _merge_override(mod: ModuleDef, b: Block) -> bool:
 
 def _duplicate(mod: ModuleDef, b: Block) -> bool:
     """Terraform refuses two blocks with one address; keep the first, say so, go on."""
-    first: Block | None = None
-    if b.type == "resource" and len(b.labels) >= 2:
-        first = mod.declared(b.labels[0], b.labels[1])
-    elif b.type == "data" and len(b.labels) >= 2:
-        first = mod.data.get((b.labels[0], b.labels[1]))
-    elif b.type in ("variable", "module", "output") and b.labels:
-        first = {"variable": mod.variables, "module": mod.modules, "output": mod.outputs}[b.type].get(
-            b.labels[0]
-        )
+    first = mod.same_address(b)
     if first is None:
         return False
     what = {
