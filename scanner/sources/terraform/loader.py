@@ -320,22 +320,14 @@ class RootLoader:
                 if table is None:
                     continue
                 values = _detach(self.resource_values(address) or {})
-                props = mapping.map_values(table.fields, values)
-                name_value = values.get(table.name_attr) if table.name_attr else None
-                resource = Resource(
-                    type=table.cfn_type,
-                    id=address,
-                    name=name_value
-                    if isinstance(name_value, str) and name_value
-                    else name_of(table.cfn_type, props, address),
-                    properties=props,
-                    origin=Origin(
-                        SOURCE, path=block.source.path, start_line=block.start_line, end_line=block.end_line
-                    ),
-                    scope=scope.id,
+                resource = mapped_resource(
+                    table,
+                    address,
+                    values,
+                    block_origin(block),
+                    scope.id,
                     partition=self.partition,
                     region=_region(block, values, inst),
-                    tags=_tags(values.get("tags")),
                     raw={"address": address, "type": tf_type},
                     exists=_tri_and(inst.exists, ev.local.get(EXISTS, True)),
                 )
@@ -348,6 +340,30 @@ class RootLoader:
         # must say with exit 2, not with an empty pass.
         config.scanned = mod.blocks > 0 or not mod.errors
         return config
+
+
+def block_origin(block: Block) -> Origin:
+    return Origin(SOURCE, path=block.source.path, start_line=block.start_line, end_line=block.end_line)
+
+
+def mapped_resource(
+    table: mapping.Table, address: str, values: Mapping[str, Any], origin: Origin, scope_id: str, **more: Any
+) -> Resource:
+    """A Terraform resource's values as the canonical resource (HCL and plan alike)."""
+    props = mapping.map_values(table.fields, values)
+    name_value = values.get(table.name_attr) if table.name_attr else None
+    return Resource(
+        type=table.cfn_type,
+        id=address,
+        name=name_value
+        if isinstance(name_value, str) and name_value
+        else name_of(table.cfn_type, props, address),
+        properties=props,
+        origin=origin,
+        scope=scope_id,
+        tags=_tags(values.get("tags")),
+        **more,
+    )
 
 
 def _tri_and(a: bool | Unknown, b: bool | Unknown) -> bool | Unknown:

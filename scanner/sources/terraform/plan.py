@@ -14,11 +14,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from scanner.model import Origin, Reference, Resource, ScanError, Scope
-from scanner.sources.iac import Configuration, name_of
+from scanner.model import Origin, Reference, ScanError, Scope
+from scanner.sources.iac import Configuration
 from scanner.sources.terraform import mapping
 from scanner.sources.terraform.hcl import Block
-from scanner.sources.terraform.loader import SOURCE, Definitions, _suppressions, _tags
+from scanner.sources.terraform.loader import SOURCE, Definitions, _suppressions, block_origin, mapped_resource
 
 _INDEX = re.compile(r"\[[^\]]*\]")
 
@@ -115,25 +115,17 @@ def load_plan(path: Path, rel: str, data: Mapping[str, Any], cwd: Path, relative
         base_address = _INDEX.sub("", address)
         expressions = (config_index.get(base_address) or {}).get("expressions") or {}
         values = _apply_unknown(values, change.get("after_unknown") or {}, expressions, address)
-        props = mapping.map_values(table.fields, values)
-        name_value = values.get(table.name_attr) if table.name_attr else None
         block = located(base_address)
         origin = (
-            Origin(SOURCE, path=block.source.path, start_line=block.start_line, end_line=block.end_line)
-            if block is not None
-            else Origin(SOURCE, path=rel, start_line=1, end_line=1)
+            block_origin(block) if block is not None else Origin(SOURCE, path=rel, start_line=1, end_line=1)
         )
         config.resources.append(
-            Resource(
-                type=table.cfn_type,
-                id=address,
-                name=name_value
-                if isinstance(name_value, str) and name_value
-                else name_of(table.cfn_type, props, address),
-                properties=props,
-                origin=origin,
-                scope=scope.id,
-                tags=_tags(values.get("tags")),
+            mapped_resource(
+                table,
+                address,
+                values,
+                origin,
+                scope.id,
                 raw={"address": address, "type": tf_type, "plan": rel},
             )
         )
