@@ -129,6 +129,9 @@ class Resource:
     raw: Any = None
     # IaC: whether the resource is created at all (an undecidable count or Condition: Unknown).
     exists: bool | Unknown = True
+    # IaC: the provider configuration it is deployed with, when the files do not say the
+    # region (`region` is then None): resources with the same one land in the same region.
+    provider: str | None = None
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.properties.get(key, default)

@@ -6,12 +6,12 @@ from rules.data_events.common import DATA_NEEDS, verdict
 from scanner.inventory import Inventory
 from scanner.lib.selectors import Direction, Level, Target, sagemaker_endpoint, sagemaker_endpoint_unknown_arn
 from scanner.lib.trails import (
-    CONFIGURATION_REGION,
     TrailCoverage,
     TrailListing,
     Tri,
     as_tri,
     data_event_coverage,
+    deployment_region,
     trail_listing,
 )
 from scanner.model import ENDPOINT, ENDPOINT_CONFIG, Resource, Result, Severity, Unknown
@@ -88,7 +88,7 @@ def de004(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             ]
         else:  # IaC: the endpoint configuration carries the capture setting; ARNs come at deploy time
             subjects = [
-                (c, sagemaker_endpoint_unknown_arn(), c.region or CONFIGURATION_REGION)
+                (c, sagemaker_endpoint_unknown_arn(), deployment_region(c))
                 for c in inventory.of_type(ENDPOINT_CONFIG, scope)
             ]
         for subject, target, region in subjects:

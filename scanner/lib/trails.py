@@ -102,7 +102,7 @@ class TrailView:
 
     def summary(self) -> dict[str, Any]:
         """Evidence: what the verdict about this trail rests on."""
-        return {
+        out = {
             "trail": self.arn,
             "home_region": self.home_region,
             "multi_region": _ev(self.multi_region),
@@ -110,6 +110,9 @@ class TrailView:
             "organization_trail": self.organization,
             "owned_by_other_account": self.external,
         }
+        if self.resource.provider is not None:
+            out["provider"] = self.resource.provider
+        return out
 
 
 def _management_ok(level: Level, exclusion_only: bool) -> bool:
@@ -224,6 +227,12 @@ def first_declared(views: Iterable[TrailView]) -> TrailView | None:
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
 
+def deployment_region(resource: Resource) -> str:
+    """IaC: where a resource is deployed, as far as the files say: its region, else the
+    provider configuration it uses, else the configuration's (default provider's) region."""
+    return resource.region or resource.provider or CONFIGURATION_REGION
+
+
 def _same_deployment_region(trail: str, resource: str) -> Tri:
     """IaC: whether a trail and a resource land in the same region. Both under the default
     provider: yes. Two explicit region names: compare them. Otherwise (provider aliases)
@@ -276,7 +285,7 @@ def data_event_coverage(
         if region is None:
             in_region: Tri = False  # account-wide: multi-region trails only
         elif listing.scanned_regions is None and isinstance(region, str):
-            in_region = _same_deployment_region(v.home_region or CONFIGURATION_REGION, region)
+            in_region = _same_deployment_region(deployment_region(v.resource), region)
         elif isinstance(region, Unknown):
             in_region = region
         else:

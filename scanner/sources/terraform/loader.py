@@ -21,7 +21,7 @@ from typing import Any
 
 from scanner.model import InlineSuppression, Origin, Reference, Resource, ScanError, Scope, Unknown
 from scanner.sources.iac import Configuration, failed_load, name_of, read_text
-from scanner.sources.terraform import mapping
+from scanner.sources.terraform import mapping, providers
 from scanner.sources.terraform.expr import Evaluator, ResourceObject
 from scanner.sources.terraform.hcl import Block, module_sources
 from scanner.sources.terraform.module import (
@@ -215,7 +215,9 @@ class RootLoader:
         src_attr = call.attributes.get("source")
         source = parent.evaluator().eval(src_attr.expr, src_attr.source) if src_attr else None
 
-        def skip(kind: str, message: str, reason: str) -> Unknown:
+        def skip(kind: str, message: str, reason: str) -> dict[str, ModuleInstance] | Unknown:
+            if not any(True for _ in expand(call, where, parent.evaluator(), where, [])):
+                return {}  # never created (count = 0, for_each = {}): nothing left unscanned
             path = call.source.path
             self.errors.append(
                 ScanError(kind=kind, message=f"{path}: {message}", path=path, line=call.start_line)
@@ -268,12 +270,7 @@ class RootLoader:
             key = address[len(where) :]
             child = ModuleInstance(mod, self, f"{address}.", inputs, parent.depth + 1, parent)
             child.exists = _tri_and(parent.exists, ev.local.get(EXISTS, True))
-            providers = block.attributes.get("providers")
-            child.provider_label = (
-                f"providers {providers.source.slice(providers.expr).split()!r:.60}"
-                if providers is not None and hasattr(providers.expr, "type")
-                else parent.provider_label
-            )
+            child.deployment = providers.module_default(child, block, parent)
             instances[key] = child
         return instances
 
@@ -309,6 +306,7 @@ class RootLoader:
         config = Configuration(scope=scope, path=self.root_rel, source=SOURCE)
         mod = self.defs.get(self.root)
         root = ModuleInstance(mod, self, "", self._inputs(mod))
+        root.deployment = providers.root_default(root)
         instances = list(_walk(root))
         for inst in instances:
             config.errors.extend(inst.mod.errors)
@@ -320,6 +318,7 @@ class RootLoader:
                 if table is None:
                     continue
                 values = _detach(self.resource_values(address) or {})
+                region, provider = providers.resource_deployment(block, values, inst)
                 resource = mapped_resource(
                     table,
                     address,
@@ -327,7 +326,8 @@ class RootLoader:
                     block_origin(block),
                     scope.id,
                     partition=self.partition,
-                    region=_region(block, values, inst),
+                    region=region,
+                    provider=provider,
                     raw={"address": address, "type": tf_type},
                     exists=_tri_and(inst.exists, ev.local.get(EXISTS, True)),
                 )
@@ -370,23 +370,6 @@ def _tri_and(a: bool | Unknown, b: bool | Unknown) -> bool | Unknown:
     if a is False or b is False:
         return False
     return a if isinstance(a, Unknown) else b
-
-
-def _region(block: Block, values: Mapping[str, Any], inst: ModuleInstance) -> str | None:
-    """Which provider configuration a resource uses, when not the default one: a resource
-    with `provider = aws.eu` (or a `region` argument) may sit in another region than a
-    trail of the default provider. None for the default provider."""
-    region = values.get("region")
-    if isinstance(region, str) and region:
-        return region
-    provider = block.attributes.get("provider")
-    if provider is not None:
-        return (
-            f"provider {provider.source.slice(provider.expr).strip()}"
-            if hasattr(provider.expr, "type")
-            else None
-        )
-    return inst.provider_label
 
 
 def _detach(value: Any) -> Any:

@@ -50,6 +50,7 @@ class ModuleDef:
     data: dict[tuple[str, str], Block] = field(default_factory=dict)
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Block] = field(default_factory=dict)
+    providers: list[Block] = field(default_factory=list)  # `provider "aws"` blocks
     errors: list[ScanError] = field(default_factory=list)
     files: int = 0
     blocks: int = 0  # top-level blocks read from its files
@@ -187,6 +188,8 @@ def _add_block(mod: ModuleDef, b: Block, frel: str) -> None:
         mod.modules[b.labels[0]] = b
     elif b.type == "output" and b.labels:
         mod.outputs[b.labels[0]] = b
+    elif b.type == "provider" and b.labels[:1] == ["aws"]:
+        mod.providers.append(b)
 
 
 def _parse_tf_json(text: str, frel: str) -> tuple[list[Block], list[HclError]]:
@@ -246,6 +249,12 @@ def _parse_tf_json(text: str, frel: str) -> tuple[list[Block], list[HclError]]:
                     b = new(btype, [rtype, name], (btype, rtype, name))
                     body(b, item)
                     blocks.append(b)
+    for name, content in objects(doc.get("provider"), ("provider",)).items():
+        for item in content if isinstance(content, list) else [content]:
+            if isinstance(item, Mapping):
+                b = new("provider", [name], ("provider", name))
+                body(b, item)
+                blocks.append(b)
     for btype in ("variable", "module", "output"):
         for name, content in objects(doc.get(btype), (btype,)).items():
             if not isinstance(content, Mapping):
@@ -307,7 +316,8 @@ class ModuleInstance:
         self.mod = mod
         self.parent = parent
         self.exists: bool | Unknown = True  # an undecidable count/for_each on the module call
-        self.provider_label: str | None = None  # a non-default provider passed to the module
+        # Its default `aws` provider: (region, label); see providers.py.
+        self.deployment: tuple[str | None, str | None] = (None, None)
         self.loader = loader
         self.prefix = prefix  # "" for the root, "module.net." for a child
         self.depth = depth
