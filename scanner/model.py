@@ -77,15 +77,28 @@ class Reference:
     `target` is the identity of the declared resource it points at, when it points at one
     (a CloudFormation logical id, a Terraform address), and `attribute` what of it is
     taken (`Arn`, `arn`, None for a plain Ref). The inventory resolves `target`. `text`
-    is the expression as written, for messages and evidence.
+    is the expression as written, for messages and evidence. `partial`: the value is
+    computed from the target but may hold more than it (a plan lists an expression's
+    references, not the expression: `"${aws_s3_bucket.b.arn}/"` and the bare ARN look alike).
     """
 
     text: str
     target: str | None = None
     attribute: str | None = None
+    partial: bool = False
 
     def __str__(self) -> str:
         return self.text
+
+
+def unsettled(value: Any) -> Unknown | None:
+    """Why a value cannot be read literally: an Unknown, or a Reference (set at deploy
+    time) where a rule needs the literal value. None for a literal."""
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, Reference):
+        return Unknown(f"{value.text} is set only at deployment")
+    return None
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,8 @@ def ct004(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
         if Level.UNKNOWN in levels and Level.NONE not in levels and Level.PARTIAL not in levels:
             return ctx.unknown(
                 v.resource,
-                f"{label(v)}: a selector condition is not understood, so management coverage is unknown.",
+                f"{label(v)}: management coverage is unknown: "
+                f"{'; '.join(evidence['notes']) or 'a selector condition is not understood'}.",
                 evidence,
             )
         missing = [

@@ -14,7 +14,7 @@ from scanner.lib.trails import (
     tri_and,
     tri_any,
 )
-from scanner.model import Result, Unknown
+from scanner.model import Result, Unknown, unsettled
 from scanner.rule import RuleContext, rule
 
 INSIGHT_TYPES = ("ApiCallRateInsight", "ApiErrorRateInsight")
@@ -130,11 +130,12 @@ def _insight_types(v: TrailView) -> set[str] | Unknown:
         if not isinstance(sel, dict):
             return Unknown(f"an insight selector is not understood: {sel!r:.60}")
         insight_type, categories = sel.get("InsightType"), sel.get("EventCategories")
-        for value in (insight_type, categories):
-            if isinstance(value, Unknown):
-                return value
         if categories is not None and not isinstance(categories, list | tuple):
             categories = [categories]
+        for value in (insight_type, *(categories or ())):
+            why = unsettled(value)
+            if why is not None:  # set at deployment: which type it is cannot be told
+                return why
         # Without EventCategories, Insights analyse management events (the API default).
         if categories and "Management" not in categories:
             continue

@@ -78,7 +78,9 @@ def de005(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             problems = invalid_classic_values(
                 TrailSelectors(v.selectors.classic), partial(_bare_bucket_arn, inventory, scope)
             )
-            undecided = undecided_classic_values(TrailSelectors(v.selectors.classic))
+            undecided = undecided_classic_values(
+                TrailSelectors(v.selectors.classic), partial(_bare_bucket_arn, inventory, scope)
+            )
             if problems:
                 yield ctx.fail(
                     v.resource,
@@ -100,19 +102,26 @@ def de005(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
                 )
 
 
-def _bare_bucket_arn(inventory: Inventory, scope: Scope, value: object) -> bool:
-    """A declared bucket's ARN used as the whole value, with no '/' after it."""
-    if not isinstance(value, Reference) or value.target is None:
+def _bare_bucket_arn(inventory: Inventory, scope: Scope, value: object) -> bool | Unknown:
+    """A declared bucket's ARN used as the whole value, with no '/' after it. Unknown for a
+    value set at deployment that names no declared bucket, or whose text is not known."""
+    if not isinstance(value, Reference):
         return False
+    text = value.text.strip().strip('"')
+    placeholders = _PLACEHOLDER.findall(text)
+    if not value.partial and placeholders and "/" in text[text.rindex(placeholders[-1]) :]:
+        return False  # a '/' follows whatever is substituted: `${module.x.bucket_arn}/logs/`
+    if value.target is None:
+        return Unknown(f"{value.text} is set only at deployment")
     bucket = inventory.get(value.target, scope)
     if bucket is None or bucket.type != BUCKET:
-        return False
+        return Unknown(f"{value.text} does not name a declared S3 bucket")
+    if value.partial:
+        return Unknown(f"{value.text} is known only after apply, with or without a '/' after it")
     is_arn = (value.attribute or "").lower() == "arn"
-    text = value.text.strip()
-    placeholders = _PLACEHOLDER.findall(text)
     if not placeholders:  # the reference alone: !GetAtt Data.Arn, aws_s3_bucket.data.arn
         return is_arn
     if len(placeholders) != 1 or not text.endswith(placeholders[0]):
-        return False  # something follows the bucket: a '/', a prefix
+        return False  # something follows the bucket: a prefix
     head = text[: -len(placeholders[0])]
     return is_arn if head == "" else _ARN_HEAD.fullmatch(head) is not None  # arn:aws:s3:::${name}

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.model import Reference, Unknown
+from scanner.model import Reference, Unknown, unsettled
 
 S3_OBJECT = "AWS::S3::Object"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
@@ -710,10 +710,11 @@ _BUCKET_NO_SLASH = re.compile(r"^arn:[a-z-]+:s3:::[^/*]+$")
 
 
 def invalid_classic_values(
-    selectors: TrailSelectors, bucket_arn: Callable[[Any], bool] | None = None
+    selectors: TrailSelectors, bucket_arn: Callable[[Any], bool | Unknown] | None = None
 ) -> list[str]:
     """Classic data-resource values CloudTrail rejects (DE005). `bucket_arn(value)` tells
-    whether a computed value (an IaC reference) is a bare bucket ARN, which lacks the '/'."""
+    whether a computed value (an IaC reference) is a bare bucket ARN, which lacks the '/'
+    (Unknown when it cannot be told: see undecided_classic_values)."""
     problems = []
     for sel in selectors.classic:
         if not isinstance(sel, Mapping) or not isinstance(sel.get("DataResources") or [], list | tuple):
@@ -731,14 +732,17 @@ def invalid_classic_values(
                     continue
                 if isinstance(value, str) and _BUCKET_NO_SLASH.match(value):
                     problems.append(f"{value} lacks the trailing '/' after the bucket name")
-                elif not isinstance(value, str) and bucket_arn is not None and bucket_arn(value):
+                elif not isinstance(value, str) and bucket_arn is not None and bucket_arn(value) is True:
                     problems.append(f"{value} is a bucket ARN without the trailing '/'")
     return problems
 
 
-def undecided_classic_values(selectors: TrailSelectors) -> list[str]:
-    """Classic data resources whose type or values are not known (an unresolved variable):
-    whether CloudTrail accepts them cannot be told."""
+def undecided_classic_values(
+    selectors: TrailSelectors, bucket_arn: Callable[[Any], bool | Unknown] | None = None
+) -> list[str]:
+    """Classic data resources whose type or values are not known (an unresolved variable,
+    a value set at deployment that `bucket_arn` cannot judge): whether CloudTrail accepts
+    them cannot be told."""
     reasons = []
     for i, sel in enumerate(selectors.classic):
         label = _selector_label("classic", i, sel)
@@ -752,12 +756,17 @@ def undecided_classic_values(selectors: TrailSelectors) -> list[str]:
         for dr in resources if isinstance(resources, list | tuple) else []:
             if not isinstance(dr, Mapping):
                 continue
-            # A reference (a value set at deployment) can still be judged; an Unknown cannot.
-            if isinstance(dr.get("Type"), Unknown):
-                reasons.append(f"{label}.Type is unknown ({dr['Type'].reason})")
+            why = unsettled(dr.get("Type"))
+            if why is not None:
+                reasons.append(f"{label}.Type is unknown ({why.reason})")
             elif dr.get("Type") == S3_OBJECT:  # only S3 values can lack the '/'
                 values = dr.get("Values")
                 for v in values if isinstance(values, list | tuple) else [values]:
                     if isinstance(v, Unknown):
                         reasons.append(f"{label}.Values is unknown ({v.reason})")
+                    elif isinstance(v, Reference) and bucket_arn is not None:
+                        # A reference can still be judged when it names a declared bucket.
+                        verdict = bucket_arn(v)
+                        if isinstance(verdict, Unknown):
+                            reasons.append(f"{label}.Values: {verdict.reason}")
     return reasons

@@ -42,6 +42,28 @@ def _config_index(module: Mapping[str, Any], prefix: str = "") -> dict[str, Mapp
     return found
 
 
+def _deployment(
+    values: Mapping[str, Any], entry: Mapping[str, Any], provider_config: Mapping[str, Any]
+) -> tuple[str | None, str | None]:
+    """(region, provider label) as in providers.py: the planned `region` attribute (AWS
+    provider 6), else the constant region of the provider configuration the resource uses."""
+    region = values.get("region")
+    if isinstance(region, str) and region:
+        return (region, None)
+    key = entry.get("provider_config_key")
+    key = key if isinstance(key, str) and key else "aws"
+    config = provider_config.get(key)
+    if isinstance(config, Mapping):
+        expressions = config.get("expressions")
+        region_expr = expressions.get("region") if isinstance(expressions, Mapping) else None
+        constant = region_expr.get("constant_value") if isinstance(region_expr, Mapping) else None
+        if isinstance(constant, str) and constant:
+            return (constant, None)
+        if not config.get("alias") and not config.get("module_address"):
+            return (None, None)  # the root's default provider, region set outside the files
+    return (None, None) if key == "aws" else (None, f"provider {key}")
+
+
 def _module_dirs(module: Mapping[str, Any], base: Path, prefix: str = "") -> dict[str, Path]:
     """Module path ("", "module.a.") -> its source directory, for local sources."""
     dirs = {prefix: base}
@@ -69,7 +91,7 @@ def _unknown_reference(expression: Any, what: str) -> Reference:
             else None
         )
         attribute = text.split(".")[2] if target and len(text.split(".")) > 2 else None
-        return Reference(text, target=target, attribute=attribute)
+        return Reference(text, target=target, attribute=attribute, partial=True)
     return Reference(f"{what} (known after apply)")
 
 
@@ -102,6 +124,7 @@ def load_plan(path: Path, rel: str, data: Mapping[str, Any], cwd: Path, relative
     changes = {c.get("address"): c for c in data.get("resource_changes") or [] if isinstance(c, Mapping)}
     configuration = (data.get("configuration") or {}).get("root_module") or {}
     config_index = _config_index(configuration)
+    provider_config = (data.get("configuration") or {}).get("provider_config") or {}
     located = _locator(path.parent, configuration, cwd, relative, config)
     for entry in _resources(planned):
         if not isinstance(entry, Mapping) or entry.get("mode", "managed") != "managed":
@@ -113,12 +136,14 @@ def load_plan(path: Path, rel: str, data: Mapping[str, Any], cwd: Path, relative
         values = entry.get("values") if isinstance(entry.get("values"), Mapping) else {}
         change = (changes.get(address) or {}).get("change") or {}
         base_address = _INDEX.sub("", address)
-        expressions = (config_index.get(base_address) or {}).get("expressions") or {}
+        entry = config_index.get(base_address) or {}
+        expressions = entry.get("expressions") or {}
         values = _apply_unknown(values, change.get("after_unknown") or {}, expressions, address)
         block = located(base_address)
         origin = (
             block_origin(block) if block is not None else Origin(SOURCE, path=rel, start_line=1, end_line=1)
         )
+        region, provider = _deployment(values, entry, provider_config)
         config.resources.append(
             mapped_resource(
                 table,
@@ -126,6 +151,8 @@ def load_plan(path: Path, rel: str, data: Mapping[str, Any], cwd: Path, relative
                 values,
                 origin,
                 scope.id,
+                region=region,
+                provider=provider,
                 raw={"address": address, "type": tf_type, "plan": rel},
             )
         )
