@@ -91,13 +91,26 @@ class Reference:
         return self.text
 
 
+def show(value: Any, limit: int = 80) -> str:
+    """A property value as messages quote it: a reference by its expression, not its repr."""
+    if isinstance(value, Reference):
+        text = value.text
+    elif isinstance(value, Unknown):
+        text = f"unknown ({value.reason})"
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def unsettled(value: Any) -> Unknown | None:
     """Why a value cannot be read literally: an Unknown, or a Reference (set at deploy
     time) where a rule needs the literal value. None for a literal."""
     if isinstance(value, Unknown):
         return value
     if isinstance(value, Reference):
-        return Unknown(f"{value.text} is set only at deployment")
+        if "known after apply" in value.text:  # a plan's own wording already says it
+            return Unknown(value.text)
+        return Unknown(f"{value.text} is known only after deployment")
     return None
 
 

@@ -14,7 +14,7 @@ from scanner.lib.trails import (
     tri_and,
     tri_any,
 )
-from scanner.model import Result, Unknown, unsettled
+from scanner.model import Result, Unknown, show, unsettled
 from scanner.rule import RuleContext, rule
 
 INSIGHT_TYPES = ("ApiCallRateInsight", "ApiErrorRateInsight")
@@ -119,16 +119,20 @@ def ct008(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
 
 def _insight_types(v: TrailView) -> set[str] | Unknown:
     selectors = v.resource.get("InsightSelectors")
-    if isinstance(selectors, Unknown):
-        return selectors
+    why = unsettled(selectors)
+    if why is not None:
+        return Unknown(f"the insight selectors are not known: {why.reason}")
     if selectors is None:
         return set()
     if not isinstance(selectors, list | tuple):
         selectors = [selectors]
     found = set()
     for sel in selectors:
+        why = unsettled(sel)
+        if why is not None:
+            return why
         if not isinstance(sel, dict):
-            return Unknown(f"an insight selector is not understood: {sel!r:.60}")
+            return Unknown(f"an insight selector is not understood: {show(sel)}")
         insight_type, categories = sel.get("InsightType"), sel.get("EventCategories")
         if categories is not None and not isinstance(categories, list | tuple):
             categories = [categories]

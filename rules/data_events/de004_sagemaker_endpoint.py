@@ -14,7 +14,7 @@ from scanner.lib.trails import (
     deployment_region,
     trail_listing,
 )
-from scanner.model import ENDPOINT, ENDPOINT_CONFIG, Resource, Result, Severity, Unknown
+from scanner.model import ENDPOINT, ENDPOINT_CONFIG, Resource, Result, Severity, Unknown, show, unsettled
 from scanner.rule import RuleContext, rule
 
 
@@ -116,12 +116,13 @@ def de004(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
 def _capture(resource: Resource) -> Tri:
     """Whether data capture is on: absent config = off; EnableCapture defaults to on."""
     config = resource.get("DataCaptureConfig")
-    if isinstance(config, Unknown):
-        return config
+    why = unsettled(config)
+    if why is not None:
+        return why
     if config is None:
         return False
     if not isinstance(config, dict):
-        return Unknown(f"DataCaptureConfig is not a mapping: {config!r:.60}")
+        return Unknown(f"DataCaptureConfig is not a mapping: {show(config)}")
     return as_tri(config.get("EnableCapture"), default=True, what="EnableCapture")
 
 

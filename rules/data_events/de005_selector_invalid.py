@@ -7,7 +7,7 @@ from functools import partial
 from scanner.inventory import Inventory
 from scanner.lib.selectors import TrailSelectors, invalid_classic_values, undecided_classic_values
 from scanner.lib.trails import own_trails
-from scanner.model import BUCKET, TRAIL, Reference, Result, Scope, Unknown
+from scanner.model import BUCKET, TRAIL, Reference, Result, Scope, Unknown, unsettled
 from scanner.rule import RuleContext, rule
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
@@ -111,8 +111,9 @@ def _bare_bucket_arn(inventory: Inventory, scope: Scope, value: object) -> bool 
     placeholders = _PLACEHOLDER.findall(text)
     if not value.partial and placeholders and "/" in text[text.rindex(placeholders[-1]) :]:
         return False  # a '/' follows whatever is substituted: `${module.x.bucket_arn}/logs/`
-    if value.target is None:
-        return Unknown(f"{value.text} is set only at deployment")
+    deployed = unsettled(value)
+    if value.target is None and deployed is not None:  # set at deployment, from no declared bucket
+        return deployed
     bucket = inventory.get(value.target, scope)
     if bucket is None or bucket.type != BUCKET:
         return Unknown(f"{value.text} does not name a declared S3 bucket")

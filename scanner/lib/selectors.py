@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.model import Reference, Unknown, unsettled
+from scanner.model import Reference, Unknown, show, unsettled
 
 S3_OBJECT = "AWS::S3::Object"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
@@ -155,12 +155,13 @@ class TrailSelectors:
         classic = props.get("EventSelectors")
         advanced = props.get("AdvancedEventSelectors")
         for value in (classic, advanced):
-            if isinstance(value, Unknown):
-                return value
+            why = unsettled(value)
+            if why is not None:
+                return why
         if classic is not None and not isinstance(classic, list | tuple):
-            return Unknown(f"EventSelectors is not a list: {classic!r}")
+            return Unknown(f"EventSelectors is not a list: {show(classic)}")
         if advanced is not None and not isinstance(advanced, list | tuple):
-            return Unknown(f"AdvancedEventSelectors is not a list: {advanced!r}")
+            return Unknown(f"AdvancedEventSelectors is not a list: {show(advanced)}")
         return cls(tuple(classic or ()), tuple(advanced or ()))
 
 
@@ -341,7 +342,7 @@ def _shape_problem(value: Any, path: str = "selector") -> str | None:
         return None
     if value is None or isinstance(value, str | bool | int | float):
         return None
-    return f"{path} has an unexpected value {value!r:.80}"
+    return f"{path} has an unexpected value {show(value)}"
 
 
 def _about(selector: Any, target: Target, classic: bool) -> bool | None:
@@ -373,7 +374,7 @@ def _about(selector: Any, target: Target, classic: bool) -> bool | None:
 
 def _malformed(selector: Any, label: str, lists: tuple[str, ...]) -> str | None:
     if not isinstance(selector, Mapping):
-        return f"{label} is not a mapping: {selector!r:.80}"
+        return f"{label} is not a mapping: {show(selector)}"
     for key in lists:
         value = selector.get(key)
         if value is not None and not isinstance(value, list | tuple):
@@ -596,7 +597,9 @@ def data_coverage(selectors: TrailSelectors, target: Target) -> Coverage:
                     else:
                         arns = PrefixSet((*arns.includes, target.norm(include)))
         if best.level > Level.NONE or best.notes:
-            best = _cap(best, cap, f"{label}: ReadWriteType {sel.get('ReadWriteType')!r} is not understood")
+            best = _cap(
+                best, cap, f"{label}: ReadWriteType {show(sel.get('ReadWriteType'))} is not understood"
+            )
             contributions.append((directions, best, arns, exact))
     for i, sel in enumerate(selectors.advanced):
         label = _selector_label("advanced", i, sel)

@@ -21,7 +21,7 @@ from scanner.lib.selectors import (
     data_coverage,
     management_coverage,
 )
-from scanner.model import TRAIL, Resource, ResourceRef, Scope, Unknown
+from scanner.model import TRAIL, Resource, ResourceRef, Scope, Unknown, show, unsettled
 
 Tri = bool | Unknown
 
@@ -59,7 +59,10 @@ def as_tri(value: Any, default: bool | None = None, what: str = "value") -> Tri:
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    return Unknown(f"{what} has a value that is not a boolean: {value!r}")
+    why = unsettled(value)
+    if why is not None:
+        return Unknown(f"{what}: {why.reason}")
+    return Unknown(f"{what} has a value that is not a boolean: {show(value)}")
 
 
 @dataclass(frozen=True)
@@ -323,7 +326,9 @@ def data_event_coverage(
         if unseen is not None:
             best = Level.UNKNOWN
             unknown_reasons.append(unseen.reason)
-    return TrailCoverage(best, trails, unknown_reasons if best == Level.UNKNOWN else [])
+    # Both directions of one selector give the same note: say it once.
+    reasons = list(dict.fromkeys(unknown_reasons)) if best == Level.UNKNOWN else []
+    return TrailCoverage(best, trails, reasons)
 
 
 def account_subject(scope: Scope, listing: TrailListing) -> Resource | ResourceRef | None:
