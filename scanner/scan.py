@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from scanner import engine
 from scanner.checkov import deduplicate, run_checkov
 from scanner.inventory import Inventory
-from scanner.model import ScanError
+from scanner.model import Result, ScanError
 from scanner.results import ScanOutcome
 from scanner.rule import Rule
 from scanner.sources import discovery
@@ -109,6 +110,18 @@ def _guarded(
         return failed_load(rel, source, exc)
 
 
+def _stable_keys(results: list[Result], cwd: Path) -> None:
+    """Fingerprint keys from the git work tree root; two configurations whose keys collide
+    (the tops of two repositories scanned together) keep their reported paths instead."""
+    stable = discovery.StableKeys(cwd)
+    keys = {c: stable.key(c) for c in {r.configuration for r in results} if c is not None}
+    owners = Counter(keys.values())
+    for result in results:
+        if result.configuration is not None:
+            key = keys[result.configuration]
+            result.configuration_key = key if owners[key] == 1 else result.configuration
+
+
 def scan_iac(
     paths: list[Path],
     rules: list[Rule],
@@ -147,10 +160,7 @@ def scan_iac(
         metas += extra.rules
         errors.extend(extra.errors)
     errors.extend(apply_inline(results, inventory.suppressions, started.date()))
-    keys = discovery.StableKeys(cwd)
-    for result in results:
-        if result.configuration is not None:
-            result.configuration_key = keys.key(result.configuration)
+    _stable_keys(results, cwd)
     fatal = None
     if not inventory.scopes:
         where = ", ".join(str(p) for p in paths)

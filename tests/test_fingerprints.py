@@ -97,3 +97,15 @@ def test_a_repository_key_is_relative_to_the_work_tree_root(tmp_path: Path) -> N
     sub.mkdir()
     (sub / ".git").write_text("gitdir: elsewhere\n")
     assert StableKeys(tmp_path).key("sub/x.yaml") == "x.yaml"
+
+
+def test_two_repositories_scanned_together_keep_distinct_fingerprints(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name / ".git").mkdir(parents=True)
+        (tmp_path / name / "main.tf").write_text(textwrap.dedent(TRAIL))  # both roots at the top: key "."
+    outcome = scan_iac([tmp_path / "a", tmp_path / "b"], rules("CT002"), tmp_path)
+    assert {r.configuration for r in outcome.results} == {"a", "b"}
+    assert len({r.fingerprint for r in outcome.results}) == 2
+    # Scanned alone, each keeps its cwd-independent key.
+    alone = scan_iac([tmp_path / "a"], rules("CT002"), tmp_path)
+    assert alone.results[0].configuration_key == "."

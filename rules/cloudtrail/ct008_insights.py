@@ -118,6 +118,8 @@ def ct008(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
 
 
 def _insight_types(v: TrailView) -> set[str] | Unknown:
+    """The Insights types enabled on management events; Unknown only when a selector that
+    cannot be read could decide whether both types are there."""
     selectors = v.resource.get("InsightSelectors")
     why = unsettled(selectors)
     if why is not None:
@@ -126,23 +128,29 @@ def _insight_types(v: TrailView) -> set[str] | Unknown:
         return set()
     if not isinstance(selectors, list | tuple):
         selectors = [selectors]
-    found = set()
+    found: set[str] = set()
+    undecided: Unknown | None = None
     for sel in selectors:
         why = unsettled(sel)
+        if why is None and not isinstance(sel, dict):
+            why = Unknown(f"an insight selector is not understood: {show(sel)}")
+        if why is None:
+            insight_type, categories = sel.get("InsightType"), sel.get("EventCategories")
+            if categories is not None and not isinstance(categories, list | tuple):
+                categories = [categories]
+            # set at deployment: which type it is, or whether it counts, cannot be told
+            why = next(
+                (u for u in map(unsettled, (insight_type, *(categories or ()))) if u is not None), None
+            )
         if why is not None:
-            return why
-        if not isinstance(sel, dict):
-            return Unknown(f"an insight selector is not understood: {show(sel)}")
-        insight_type, categories = sel.get("InsightType"), sel.get("EventCategories")
-        if categories is not None and not isinstance(categories, list | tuple):
-            categories = [categories]
-        for value in (insight_type, *(categories or ())):
-            why = unsettled(value)
-            if why is not None:  # set at deployment: which type it is cannot be told
-                return why
+            if undecided is None:
+                undecided = why
+            continue
         # Without EventCategories, Insights analyse management events (the API default).
         if categories and "Management" not in categories:
             continue
         if isinstance(insight_type, str) and insight_type:
             found.add(insight_type)
+    if undecided is not None and not all(t in found for t in INSIGHT_TYPES):
+        return undecided
     return found

@@ -100,7 +100,8 @@ class TrailView:
             d.level == Level.NONE or (d.level == Level.PARTIAL and not d.exclusion_only) for d in directions
         ):
             return False
-        notes = "; ".join(n for d in directions if d.level == Level.UNKNOWN for n in d.notes)
+        # One selector note applies to both directions: say it once.
+        notes = "; ".join(dict.fromkeys(n for d in directions if d.level == Level.UNKNOWN for n in d.notes))
         return Unknown(f"management selectors not understood: {notes}")
 
     def summary(self) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from scanner.model import ScanError
 from scanner.sources.cloudformation.parse import Parsed, TemplateError, parse_template
 from scanner.sources.cloudformation.template import looks_like_template
 from scanner.sources.iac import MAX_FILE_BYTES, decode, read_text
+from scanner.sources.terraform.module import is_terraform_file
 
 SKIP_DIRS = frozenset(
     {
@@ -44,8 +45,10 @@ SKIP_DIRS = frozenset(
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".cfn")
 _CFN_HINT = re.compile(rb"AWSTemplateFormatVersion|\bResources\b")
 _PLAN_HINT = re.compile(rb'"format_version"')
-# `Type: AWS::...` / `"Type": "AWS::..."`: a resource declaration, so a template that broke.
+# A top-level `Resources:` map with `Type: AWS::...` declarations: a template that broke (other
+# tools' YAML that merely embeds such text, indented, is not one).
 _TYPE_HINT = re.compile(rb"""["']?Type["']?\s*:\s*["']?AWS::[A-Za-z0-9]+::""")
+_TOP_RESOURCES = re.compile(rb"""^(?:Resources|\s*"Resources")\s*:""", re.MULTILINE)
 
 
 @dataclass
@@ -108,7 +111,7 @@ def discover(paths: list[Path], cwd: Path) -> Found:
             for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
                 dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
                 here = Path(dirpath)
-                if any(f.endswith((".tf", ".tf.json")) for f in filenames):
+                if any(is_terraform_file(f) for f in filenames):
                     tf_dirs.add(here)
                 for name in sorted(filenames):
                     # Regular files only: opening a FIFO or a device would block or never end.
@@ -116,7 +119,7 @@ def discover(paths: list[Path], cwd: Path) -> Found:
                     if wanted and (here / name).is_file():
                         _classify(here / name, cwd, found, explicit=False)
         elif root.is_file():
-            if root.name.endswith((".tf", ".tf.json")):
+            if is_terraform_file(root.name):
                 tf_dirs.add(root.parent)
             else:
                 _classify(root, cwd, found, explicit=True)
@@ -153,8 +156,10 @@ def _classify(path: Path, cwd: Path, found: Found, explicit: bool) -> None:
             message = f"{rel}: {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte limit; not scanned"
             found.errors.append(ScanError(kind="parse", message=message, path=rel))
         return
-    # A plan named by the user may have any name (`terraform show -json > tfplan`).
-    if (is_json or explicit) and _PLAN_HINT.search(data[:4096]):
+    # A plan named by the user may have any name (`terraform show -json > tfplan`); it is a
+    # JSON object, which a YAML template quoting "format_version" is not.
+    json_object = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+    if (is_json or (explicit and json_object)) and _PLAN_HINT.search(data[:4096]):
         _plan(path, rel, found, explicit)
         return
     if not _CFN_HINT.search(data):
@@ -166,7 +171,8 @@ def _classify(path: Path, cwd: Path, found: Found, explicit: bool) -> None:
         parsed = parse_template(decode(data), json_first=is_json)
     except (TemplateError, OSError) as exc:
         # Only a file that claims to be a template is an error; other YAML is not ours.
-        if explicit or b"AWSTemplateFormatVersion" in data or _TYPE_HINT.search(data):
+        declares = _TOP_RESOURCES.search(data) is not None and _TYPE_HINT.search(data) is not None
+        if explicit or b"AWSTemplateFormatVersion" in data or declares:
             line = exc.line if isinstance(exc, TemplateError) else None
             message = exc.message if isinstance(exc, TemplateError) else (exc.strerror or str(exc))
             found.errors.append(ScanError(kind="parse", message=f"{rel}: {message}", path=rel, line=line))

@@ -567,3 +567,16 @@ def test_ct008_insight_type_set_at_deploy_time_is_unknown_not_fail(tmp_path, sou
     outcome = (scan_tf if source == "tf" else scan_cfn)(tmp_path, text, "CT008")
     result = one(outcome, "CT008", subject)
     assert result.status == "unknown", result.message
+
+
+@pytest.mark.parametrize("third", ["var.t", "var.u"])
+def test_ct008_both_literal_insight_types_pass_beside_undecided_selectors(tmp_path, third):
+    text = 'variable "t" {}\nvariable "u" {}\n' + tf_trail(
+        "is_multi_region_trail = true\n"
+        'insight_selector {\n  insight_type = "ApiCallRateInsight"\n}\n'
+        "insight_selector {\n  insight_type = var.t\n}\n"
+        f"insight_selector {{\n  insight_type = {third}\n}}\n"
+        'insight_selector {\n  insight_type = "ApiErrorRateInsight"\n}'
+    )
+    result = one(scan_tf(tmp_path, text, "CT008"), "CT008", TF)
+    assert result.status == "pass", result.message

@@ -34,6 +34,7 @@ from scanner.sources.terraform.module import (
     expand,
     load_module_def,
     read_tfvars,
+    terraform_files,
 )
 
 SOURCE = "terraform"
@@ -64,9 +65,7 @@ def local_sources(directory: Path) -> list[str]:
     """The local module sources a directory calls. Only files that mention `module` are
     parsed, and only their top-level module blocks are read: root detection stays cheap."""
     found: list[str] = []
-    for path in sorted(
-        p for p in directory.iterdir() if p.name.endswith((".tf", ".tf.json")) and p.is_file()
-    ):
+    for path in terraform_files(directory):
         try:
             text = read_text(path)
         except OSError:
@@ -95,35 +94,34 @@ def root_modules(
     directory), and for each root the module directories it uses, transitively.
 
     Directories that call each other in a ring (a -> b -> a) are each used, yet nothing
-    outside the ring reaches them: the first of the ring is taken as a root, so that it is
-    scanned and its cycle reported instead of silently skipped."""
+    outside the ring reaches them: the first member of such a ring is taken as a root, so
+    that it is scanned and its cycle reported instead of silently skipped (never a module
+    the ring merely calls)."""
     calls: dict[Path, set[Path]] = {}
     for d in dirs:
         me = d.resolve()
         calls[me] = {(d / s).resolve() for s in sources.get(d, ())} - {me}  # a self-call is a cycle
-    used = set().union(*calls.values()) if calls else set()
-    closure: dict[Path, set[Path]] = {}
 
-    def reach(root: Path) -> set[Path]:
+    def reach(start: Path) -> set[Path]:
         seen: set[Path] = set()
-        todo = [root.resolve()]
+        todo = [start]
         while todo:
             current = todo.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            todo.extend(calls.get(current, ()))
-        closure[root.resolve()] = seen
+            if current not in seen:
+                seen.add(current)
+                todo.extend(calls.get(current, ()))
         return seen
 
+    used = set().union(*calls.values()) if calls else set()
     roots = [d for d in dirs if d.resolve() not in used]
-    reached: set[Path] = set()
-    for root in roots:
-        reached |= reach(root)
+    closure = {r.resolve(): reach(r.resolve()) for r in roots}
+    reached = set().union(*closure.values()) if closure else set()
     for d in dirs:  # in scan order: deterministic
-        if d.resolve() not in reached:
+        me = d.resolve()
+        if me not in reached and any(me in reach(callee) for callee in calls[me]):  # on a ring
             roots.append(d)
-            reached |= reach(d)
+            closure[me] = reach(me)
+            reached |= closure[me]
     roots.sort(key=dirs.index)
     return roots, closure
 
@@ -282,7 +280,11 @@ class RootLoader:
             mod.dir / n for n in ("terraform.tfvars", "terraform.tfvars.json") if (mod.dir / n).is_file()
         ]
         files += sorted(
-            p for p in mod.dir.iterdir() if p.name.endswith((".auto.tfvars", ".auto.tfvars.json"))
+            p
+            for p in mod.dir.iterdir()
+            if p.name.endswith((".auto.tfvars", ".auto.tfvars.json"))
+            and not p.name.startswith(".")
+            and p.is_file()
         )
         files += self.var_files
         values: dict[str, Any] = {}

@@ -64,6 +64,12 @@ class ModuleDef:
             return self.declared(b.labels[0], b.labels[1])
         if b.type == "data" and len(b.labels) >= 2:
             return self.data.get((b.labels[0], b.labels[1]))
+        if b.type == "provider" and b.labels:
+            alias = provider_alias(b)
+            return next(
+                (p for p in self.providers if p.labels[:1] == b.labels[:1] and provider_alias(p) == alias),
+                None,
+            )
         named = {"variable": self.variables, "module": self.modules, "output": self.outputs}.get(b.type)
         return named.get(b.labels[0]) if named is not None and b.labels else None
 
@@ -88,11 +94,34 @@ class _NoNames:
         return self._base
 
 
+def provider_alias(block: Block) -> str | None:
+    """A provider block's alias (Terraform requires a literal), None for the default one."""
+    attr = block.attributes.get("alias")
+    if attr is None:
+        return None
+    if hasattr(attr.expr, "type"):
+        return attr.source.slice(attr.expr).strip().strip('"')
+    return attr.expr if isinstance(attr.expr, str) else None
+
+
+def is_terraform_file(name: str) -> bool:
+    """A configuration file Terraform reads: `.tf` / `.tf.json`, but not the hidden and
+    editor backup files it ignores (`.x.tf`, `x.tf~`, `#x.tf#`)."""
+    if name.startswith(".") or name.endswith("~") or (name.startswith("#") and name.endswith("#")):
+        return False
+    return name.endswith((".tf", ".tf.json"))
+
+
+def terraform_files(directory: Path) -> list[Path]:
+    """The module's configuration files, sorted; regular files only (a FIFO would block)."""
+    return sorted(p for p in directory.iterdir() if is_terraform_file(p.name) and p.is_file())
+
+
 def load_module_def(directory: Path, rel: str) -> ModuleDef:
     """Parse every .tf and .tf.json file of a directory (each file once). A file that does
     not parse costs its own blocks, not the module's."""
     mod = ModuleDef(directory, rel)
-    files = sorted(p for p in directory.iterdir() if p.is_file() and p.name.endswith((".tf", ".tf.json")))
+    files = terraform_files(directory)
     # Override files are merged into the blocks of the others, after them (Terraform's rule).
     files.sort(key=lambda p: _is_override(p.name))
     for path in files:
@@ -231,38 +260,40 @@ def _parse_tf_json(text: str, frel: str) -> tuple[list[Block], list[HclError]]:
 
     errors: list[HclError] = []
 
-    def objects(value: Any, where: tuple[str, ...]) -> Mapping[str, Any]:
-        """The object a key must hold, or an error at its line and nothing."""
-        if value is None or isinstance(value, Mapping):
-            return value or {}
+    def fail(value: Any, where: tuple[str, ...]) -> None:
         line = next((spans[where[:n]][0] for n in range(len(where), 0, -1) if where[:n] in spans), None)
         errors.append(HclError(f"`{'.'.join(where)}` must be an object, not {type(value).__name__}", line))
-        return {}
+
+    def pairs(value: Any, where: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
+        """The (label, content) pairs under a key: an object, or (as the JSON syntax allows
+        at every label level) an array of objects; anything else is an error at its line."""
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, Mapping):
+                yield from item.items()
+            elif item is not None:
+                fail(item, where)
+
+    def bodies(value: Any, where: tuple[str, ...]) -> Iterator[Mapping[str, Any]]:
+        """A block's body: an object, or an array of objects (one block each)."""
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, Mapping):
+                yield item
+            else:
+                fail(item, where)
 
     for btype in ("resource", "data"):
-        for rtype, named in objects(doc.get(btype), (btype,)).items():
-            for name, content in objects(named, (btype, rtype)).items():
-                for item in content if isinstance(content, list) else [content]:
-                    if not isinstance(item, Mapping):
-                        objects(item, (btype, rtype, name))
-                        continue
+        for rtype, named in pairs(doc.get(btype), (btype,)):
+            for name, content in pairs(named, (btype, rtype)):
+                for item in bodies(content, (btype, rtype, name)):
                     b = new(btype, [rtype, name], (btype, rtype, name))
                     body(b, item)
                     blocks.append(b)
-    for name, content in objects(doc.get("provider"), ("provider",)).items():
-        for item in content if isinstance(content, list) else [content]:
-            if isinstance(item, Mapping):
-                b = new("provider", [name], ("provider", name))
+    for btype in ("provider", "variable", "module", "output"):
+        for name, content in pairs(doc.get(btype), (btype,)):
+            for item in bodies(content, (btype, name)):
+                b = new(btype, [name], (btype, name))
                 body(b, item)
                 blocks.append(b)
-    for btype in ("variable", "module", "output"):
-        for name, content in objects(doc.get(btype), (btype,)).items():
-            if not isinstance(content, Mapping):
-                objects(content, (btype, name))
-                continue
-            b = new(btype, [name], (btype, name))
-            body(b, content)
-            blocks.append(b)
     locals_ = doc.get("locals")
     for item in locals_ if isinstance(locals_, list) else [locals_ or {}]:
         b = new("locals", [], ("locals",))

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from scanner.model import Origin, Reference, ScanError, Scope
+from scanner.model import Origin, Reference, ScanError, Scope, show
 from scanner.sources.iac import Configuration
 from scanner.sources.terraform import mapping
 from scanner.sources.terraform.hcl import Block
@@ -50,6 +50,8 @@ def _deployment(
     region = values.get("region")
     if isinstance(region, str) and region:
         return (region, None)
+    if region is not None:  # known only after apply: not the provider's
+        return (None, f"region {show(region)}")
     key = entry.get("provider_config_key")
     key = key if isinstance(key, str) and key else "aws"
     config = provider_config.get(key)

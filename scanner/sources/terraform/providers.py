@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from scanner.sources.terraform.hcl import Block
+from scanner.sources.terraform.module import provider_alias
 
 if TYPE_CHECKING:
     from scanner.sources.terraform.module import ModuleInstance
@@ -24,8 +25,9 @@ if TYPE_CHECKING:
 Deployment = tuple[str | None, str | None]
 CONFIGURATION_DEFAULT: Deployment = (None, None)
 
-# `aws = aws.west` (or `aws = aws`) inside a module call's `providers` map.
-_PASSED = re.compile(r"(?<![\w.])aws\s*=\s*aws(?:\.([A-Za-z0-9_-]+))?(?![\w.-])")
+# `aws = aws.west` (or `aws = aws`, or anything else) inside a module call's `providers` map.
+_PASSED = re.compile(r"(?<![\w.\"])\"?aws\"?\s*=\s*([^\s,}]+)")
+_COMMENTS = re.compile(r"#[^\n]*|//[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
 def _where(inst: ModuleInstance) -> str:
@@ -42,12 +44,7 @@ def _text(attr: Any) -> str:
 
 def provider_block(inst: ModuleInstance, alias: str | None) -> Block | None:
     """The module's own `provider "aws"` block with that alias (None: without one)."""
-    for block in inst.mod.providers:
-        attr = block.attributes.get("alias")
-        value = inst.evaluator().eval(attr.expr, attr.source) if attr is not None else None
-        if value == alias:
-            return block
-    return None
+    return next((b for b in inst.mod.providers if provider_alias(b) == alias), None)
 
 
 def _declared(inst: ModuleInstance, block: Block, name: str) -> Deployment:
@@ -81,19 +78,34 @@ def module_default(child: ModuleInstance, call: Block, parent: ModuleInstance) -
     providers = call.attributes.get("providers")
     if providers is None:
         return parent.deployment
-    text = _text(providers)
-    m = _PASSED.search(text)
-    if m is None:
-        if re.search(r"(?<![\w.])aws\s*=", text):  # `aws = something we cannot follow`
-            return (None, f"providers {' '.join(text.split())[:60]}{_where(parent)}")
+    passed = _passed_aws(providers)
+    if passed is None:  # the map does not pass `aws`: the default is inherited
         return parent.deployment
-    return _alias(parent, m.group(1)) if m.group(1) else parent.deployment
+    if passed == "aws":
+        return parent.deployment
+    if passed.startswith("aws."):
+        return _alias(parent, passed[len("aws.") :])
+    return (None, f"providers {{ aws = {passed} }}{_where(parent)}")
+
+
+def _passed_aws(providers: Any) -> str | None:
+    """What a module call's `providers` map passes as `aws` ("aws.west", "aws"), None when
+    it passes no `aws`. HCL: the map's text without comments; .tf.json: the object."""
+    expr = providers.expr
+    if not hasattr(expr, "type"):
+        value = expr.get("aws") if isinstance(expr, Mapping) else None
+        return value.strip() if isinstance(value, str) else None
+    text = _COMMENTS.sub(" ", providers.source.slice(expr))
+    m = _PASSED.search(text)
+    return m.group(1) if m else None
 
 
 def resource_deployment(block: Block, values: Mapping[str, Any], inst: ModuleInstance) -> Deployment:
     region = values.get("region")  # AWS provider 6: a per-resource region argument
     if isinstance(region, str) and region:
         return (region, None)
+    if region is not None and "region" in block.attributes:  # set, but not known: never the provider's
+        return (None, f"region = {_text(block.attributes['region'])}{_where(inst)}")
     provider = block.attributes.get("provider")
     if provider is None:
         return inst.deployment

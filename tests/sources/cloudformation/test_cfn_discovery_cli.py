@@ -410,3 +410,50 @@ def test_a_broken_file_declaring_aws_resources_is_an_error_even_without_the_vers
     [error] = doc["scan"]["errors"]
     assert (error["kind"], error["path"]) == ("parse", "repo/broken.yaml")
     assert error["line"] is not None
+
+
+def test_a_named_yaml_template_quoting_format_version_is_a_template_not_a_plan(tmp_path, monkeypatch):
+    text = trail_template() + textwrap.indent(
+        textwrap.dedent(
+            """\
+            Reader:
+              Type: AWS::Lambda::Function
+              Properties:
+                Runtime: python3.12
+                Handler: index.handler
+                Code:
+                  ZipFile: |
+                    def handler(plan, _):
+                        return plan["format_version"]
+            """
+        ),
+        "  ",
+    )
+    write(tmp_path / "stack.yaml", text)
+    code, doc = scan(tmp_path, monkeypatch, "stack.yaml")
+    assert doc["scan"]["errors"] == []
+    assert code == 1
+    assert result_paths(doc) == {"stack.yaml"}
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (  # a Kubernetes ConfigMap carrying a template, in a multi-document file
+            "k8s.yaml",
+            "apiVersion: v1\nkind: ConfigMap\ndata:\n  stack.yaml: |\n    Resources:\n"
+            "      T:\n        Type: AWS::SNS::Topic\n---\nkind: Secret\n---\n: broken\n",
+        ),
+        (  # an Ansible playbook with a vault tag that mentions CloudFormation types
+            "play.yml",
+            "- hosts: all\n  vars:\n    password: !vault |\n      $ANSIBLE_VAULT\n"
+            "    Resources: {Type: 'AWS::S3::Bucket'}\n",
+        ),
+    ],
+)
+def test_other_tools_yaml_mentioning_aws_types_is_skipped_silently(tmp_path, monkeypatch, name, text):
+    write(tmp_path / "repo" / "good.yaml", trail_template())
+    write(tmp_path / "repo" / name, text)
+    code, doc = scan(tmp_path, monkeypatch, "repo")
+    assert doc["scan"]["errors"] == []
+    assert code == 1

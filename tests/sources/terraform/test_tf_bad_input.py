@@ -194,7 +194,8 @@ def test_invalid_tf_json_is_a_scan_error_and_hcl_files_are_scanned(tmp_path, mon
 @pytest.mark.parametrize(
     ("doc", "key"),
     [
-        ({"resource": [1, 2]}, "`resource`"),
+        ({"resource": "text"}, "`resource`"),
+        ({"resource": [1]}, "`resource`"),
         ({"resource": {"aws_cloudtrail": ["x"]}}, "`resource.aws_cloudtrail`"),
         ({"resource": {"aws_cloudtrail": {"odd": "text"}}}, "`resource.aws_cloudtrail.odd`"),
         ({"variable": {"x": 3}}, "`variable.x`"),
@@ -208,6 +209,46 @@ def test_tf_json_of_the_wrong_shape_is_a_scan_error_naming_the_key(tmp_path, mon
     assert key in error["message"] and "must be an object" in error["message"]
     assert ids(out) == {"aws_cloudtrail.good"}
     assert code == 1
+
+
+def test_tf_json_arrays_of_objects_at_every_label_level_are_read(tmp_path, monkeypatch, capsys):
+    # The JSON syntax allows an array of objects wherever an object of labels is expected.
+    trail = {"name": "x", "s3_bucket_name": "logs"}
+    doc = {
+        "resource": [
+            {"aws_cloudtrail": {"a": {**trail, "name": "a"}}},
+            {"aws_cloudtrail": [{"b": {**trail, "name": "b"}}, {"c": [{**trail, "name": "c"}]}]},
+        ],
+        "variable": [{"v": {"default": "d"}}],
+    }
+    write(tmp_path / "mod", {"arrays.tf.json": json.dumps(doc, indent=1)})
+    code, out, _ = scan(tmp_path, "mod", monkeypatch, capsys)
+    assert out["scan"]["errors"] == []
+    assert ids(out) == {"aws_cloudtrail.a", "aws_cloudtrail.b", "aws_cloudtrail.c"}
+    assert code == 1
+
+
+def test_hidden_and_backup_files_are_ignored_as_terraform_ignores_them(tmp_path, monkeypatch, capsys):
+    twin = GOOD.replace('"logs"', '"other"')
+    write(tmp_path / "mod", {"main.tf": GOOD, ".main.tf": twin, "main.tf~": twin, "#main.tf#": twin})
+    code, out, _ = scan(tmp_path, "mod", monkeypatch, capsys)
+    assert out["scan"]["errors"] == []  # no duplicate reported against the hidden copies
+    [result] = out["results"]
+    assert result["location"]["path"] == "mod/main.tf"
+    # A directory holding only hidden .tf files is no Terraform at all.
+    write(tmp_path / "hidden", {".only.tf": GOOD})
+    code, out, _ = scan(tmp_path, "hidden", monkeypatch, capsys)
+    assert code == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_among_tfvars_is_not_read(tmp_path, monkeypatch, capsys):
+    write(tmp_path / "mod", {"main.tf": GOOD})
+    os.mkfifo(tmp_path / "mod" / "x.auto.tfvars")
+    os.mkfifo(tmp_path / "mod" / "pipe.tf")
+    code, out, _ = scan(tmp_path, "mod", monkeypatch, capsys)
+    assert code == 1
+    assert ids(out) == {"aws_cloudtrail.good"}
 
 
 def test_duplicate_resource_blocks_are_an_error_and_the_first_is_scanned(tmp_path, monkeypatch, capsys):

@@ -504,6 +504,23 @@ def test_a_ring_of_modules_no_root_reaches_is_scanned_not_skipped(tmp_path, monk
     assert any("cycle" in e["message"] for e in doc["scan"]["errors"])
 
 
+def test_a_module_a_ring_calls_is_not_scanned_again_on_its_own(tmp_path, monkeypatch, capsys):
+    # `0lib` sorts before the ring and is reached only through it: it stays a module of it.
+    write(
+        tmp_path / "ring",
+        {
+            "a/main.tf": 'module "b" {\n  source = "../b"\n}\n',
+            "b/main.tf": 'module "a" {\n  source = "../a"\n}\nmodule "lib" {\n  source = "../0lib"\n}\n',
+            "0lib/main.tf": 'resource "aws_cloudtrail" "t" {\n  name = "t"\n}\n',
+        },
+    )
+    code, doc, _ = scan_json(["ring", "--rules", "CT002"], tmp_path, monkeypatch, capsys)
+    assert code == 1
+    assert [(r["resource"]["id"], r["resource"]["configuration"]) for r in doc["results"]] == [
+        ("module.b.module.lib.aws_cloudtrail.t", "ring/a")
+    ]
+
+
 def test_module_calling_itself_scanned_alone_is_scanned_and_the_cycle_reported(tmp_path, monkeypatch, capsys):
     write(
         tmp_path / "selfcall",

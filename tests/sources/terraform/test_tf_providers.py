@@ -179,3 +179,48 @@ def test_a_plan_gives_the_region_of_the_provider_configuration_a_resource_uses(t
         "aws_s3_bucket.c": (None, "provider aws.dr"),
         "aws_s3_bucket.d": ("us-east-1", None),  # no key: the default provider
     }
+
+
+def test_a_providers_map_is_read_without_its_comments_and_in_tf_json(tmp_path):
+    found = deployments(
+        tmp_path / "hcl",
+        {
+            "main.tf": PROVIDERS
+            + 'module "m" {\n  source = "./q"\n  providers = {\n    # aws = aws\n    aws = aws.west // the DR copy\n  }\n}\n'
+            + 'module "other" {\n  source = "./q"\n  providers = {\n    aws.x = aws.west\n  }\n}\n',
+            "q/main.tf": BUCKET,
+        },
+    )
+    assert found == {
+        "module.m.aws_s3_bucket.q": ("us-west-2", None),
+        "module.other.aws_s3_bucket.q": ("us-east-1", None),  # `aws` itself is not passed: inherited
+    }
+    doc = {
+        "provider": {"aws": [{"region": "us-east-1"}, {"alias": "west", "region": "us-west-2"}]},
+        "module": {"m": {"source": "./q", "providers": {"aws": "aws.west"}}},
+    }
+    found = deployments(tmp_path / "json", {"main.tf.json": json.dumps(doc), "q/main.tf": BUCKET})
+    assert found == {"module.m.aws_s3_bucket.q": ("us-west-2", None)}
+
+
+def test_an_override_file_changes_a_provider_region(tmp_path):
+    found = deployments(
+        tmp_path,
+        {
+            "main.tf": PROVIDERS
+            + 'resource "aws_s3_bucket" "w" {\n  provider = aws.west\n  bucket = "w"\n}\n',
+            "override.tf": 'provider "aws" {\n  alias  = "west"\n  region = "eu-north-1"\n}\n',
+        },
+    )
+    assert found == {"aws_s3_bucket.w": ("eu-north-1", None)}
+
+
+def test_a_resource_region_that_is_not_known_is_not_replaced_by_the_provider_region(tmp_path):
+    found = deployments(
+        tmp_path,
+        {
+            "main.tf": PROVIDERS
+            + 'variable "r" {}\nresource "aws_s3_bucket" "b" {\n  region = var.r\n  bucket = "b"\n}\n'
+        },
+    )
+    assert found == {"aws_s3_bucket.b": (None, "region = var.r")}
