@@ -7,10 +7,13 @@ the scopes the scan covered, and the gaps (what could not be listed and why).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from scanner.model import CollectionGap, InlineSuppression, Resource, Scope, Unknown
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -26,6 +29,7 @@ class Inventory:
         self._by_scope: dict[str, list[Resource]] = defaultdict(list)
         self._by_id: dict[str, list[Resource]] = defaultdict(list)
         self._by_name: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        self._memo: dict[Any, Any] = {}
         for resource in self.resources:
             self._index(resource)
 
@@ -34,6 +38,15 @@ class Inventory:
     def add(self, resource: Resource) -> None:
         self.resources.append(resource)
         self._index(resource)
+
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """A fact derived from the inventory that several rules read (a scope's trail
+        listing), computed once while the inventory stays as it is."""
+        state = (len(self.resources), len(self.gaps), len(self.scopes))
+        cached = self._memo.get(key)
+        if cached is None or cached[0] != state:
+            cached = self._memo[key] = (state, compute())
+        return cached[1]
 
     def extend(self, resources: Iterable[Resource]) -> None:
         for resource in resources:

@@ -64,3 +64,20 @@ def test_unknown_is_never_truthy():
 
     with pytest.raises(TypeError):
         bool(Unknown("denied"))
+
+
+def test_a_derived_fact_is_computed_once_and_again_after_the_inventory_changes():
+    from scanner.lib.trails import trail_listing
+
+    inv = _inventory()
+    first = trail_listing(inv, LIVE)
+    assert trail_listing(inv, LIVE) is first  # shared by every rule that asks
+    assert [v.resource.name for v in first.views] == ["a", "b"]
+    inv.add(_res(TRAIL, "arn:aws:cloudtrail:us-east-1:111111111111:trail/c", "c"))
+    assert [v.resource.name for v in trail_listing(inv, LIVE).views] == ["a", "b", "c"]
+    inv.gaps.append(
+        CollectionGap(
+            scope=LIVE.id, resource_type=TRAIL, region="us-east-1", error=ScanError("api", "denied")
+        )
+    )
+    assert trail_listing(inv, LIVE).listed_somewhere is False

@@ -163,7 +163,7 @@ class TrailListing:
     hides only the single-region trails whose home it is.
     """
 
-    views: list[TrailView]
+    views: tuple[TrailView, ...]
     failed_regions: frozenset[str]
     listed_somewhere: bool
     reason: str | None = None
@@ -199,6 +199,12 @@ class TrailListing:
 
 
 def trail_listing(inventory: Inventory, scope: Scope) -> TrailListing:
+    """The trails of a scope and what hides any: every CloudTrail rule starts here, so it
+    is computed once per inventory."""
+    return inventory.memo(("trail_listing", scope.id), lambda: _trail_listing(inventory, scope))
+
+
+def _trail_listing(inventory: Inventory, scope: Scope) -> TrailListing:
     gaps = inventory.gaps_for(TRAIL, scope)
     failed = frozenset(g.region for g in gaps if g.region)
     listed = not scope.is_live or not scope.regions or not set(scope.regions) <= failed
@@ -206,7 +212,7 @@ def trail_listing(inventory: Inventory, scope: Scope) -> TrailListing:
     if not listed:
         reason = f"trails could not be listed in any region ({gaps[0].error.message})"
     return TrailListing(
-        trails_in(inventory, scope),
+        tuple(trails_in(inventory, scope)),
         failed,
         listed,
         reason,

@@ -97,9 +97,9 @@ def root_modules(
     outside the ring reaches them: the first member of such a ring is taken as a root, so
     that it is scanned and its cycle reported instead of silently skipped (never a module
     the ring merely calls)."""
+    resolved = {d: d.resolve() for d in dirs}  # one symlink lookup per directory
     calls: dict[Path, set[Path]] = {}
-    for d in dirs:
-        me = d.resolve()
+    for d, me in resolved.items():
         calls[me] = {(d / s).resolve() for s in sources.get(d, ())} - {me}  # a self-call is a cycle
 
     def reach(start: Path) -> set[Path]:
@@ -113,16 +113,19 @@ def root_modules(
         return seen
 
     used = set().union(*calls.values()) if calls else set()
-    roots = [d for d in dirs if d.resolve() not in used]
-    closure = {r.resolve(): reach(r.resolve()) for r in roots}
+    roots = [d for d in dirs if resolved[d] not in used]
+    closure = {r: reach(resolved[r]) for r in roots}  # by the root as given
     reached = set().union(*closure.values()) if closure else set()
+    rings = []
     for d in dirs:  # in scan order: deterministic
-        me = d.resolve()
+        me = resolved[d]
         if me not in reached and any(me in reach(callee) for callee in calls[me]):  # on a ring
-            roots.append(d)
-            closure[me] = reach(me)
-            reached |= closure[me]
-    roots.sort(key=dirs.index)
+            rings.append(d)
+            closure[d] = reach(me)
+            reached |= closure[d]
+    if rings:
+        order = {d: i for i, d in enumerate(dirs)}
+        roots = sorted(roots + rings, key=order.__getitem__)
     return roots, closure
 
 
@@ -471,7 +474,7 @@ def _load_batch(
     # none does (syntax trees are most of the memory of a large scan).
     pending: dict[Path, int] = {}
     for root in roots:
-        for d in closure[root.resolve()]:
+        for d in closure[root]:
             pending[d] = pending.get(d, 0) + 1
     configurations = []
     for root in roots:
@@ -481,7 +484,7 @@ def _load_batch(
         except Exception as exc:  # a bug costs this root, said out loud, not the scan
             configurations.append(failed_load(relative(root, cwd), SOURCE, exc))
         loader.close()
-        for d in closure[root.resolve()]:
+        for d in closure[root]:
             pending[d] -= 1
             if pending[d] == 0:
                 defs.drop(d)
