@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import textwrap
 import zipfile
 from collections.abc import Callable, Iterable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -39,6 +41,15 @@ def live_scan(session: boto3.Session, *ids: str, regions: Iterable[str] = REGION
     return scan_aws(
         AwsOptions(session=session, regions=list(regions)), rules(*ids) if ids else list(all_rules())
     )
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Files under `root` (relative names, parents created), their text dedented."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
 
 
 def results(outcome: ScanOutcome, rule_id: str) -> list[Result]:

@@ -31,6 +31,7 @@ from scanner.results import ScanOutcome
 from scanner.rule import Rule
 from scanner.scan import scan_iac
 from scanner.sources.cloudformation.template import load_template
+from testkit import one, results
 
 CONFIG_LEVEL = ("CT001", "CT008", "DE001", "DE002", "DE003")
 
@@ -51,16 +52,6 @@ def scan(tmp_path: Path, text: str, *rule_ids: str, name: str = "template.yaml")
     outcome = scan_iac([root], chosen, tmp_path)
     assert outcome.fatal is None
     return outcome
-
-
-def results(outcome: ScanOutcome, rule_id: str) -> list[Result]:
-    return [r for r in outcome.results if r.rule_id == rule_id]
-
-
-def one(outcome: ScanOutcome, rule_id: str, resource_id: str | None = None) -> Result:
-    found = [r for r in results(outcome, rule_id) if resource_id is None or r.resource.id == resource_id]
-    assert len(found) == 1, f"expected one {rule_id} result on {resource_id}, got {found}"
-    return found[0]
 
 
 # -- per-trail rules: CT002-CT007 ------------------------------------------------------------

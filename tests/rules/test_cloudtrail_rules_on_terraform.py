@@ -13,43 +13,24 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from scanner.cli import main
-from scanner.model import Result
 from scanner.results import ScanOutcome
 from scanner.scan import scan_iac
-from testkit import rules
+from testkit import one, results, rules
+from testkit import write_tree as write
 
 PER_TRAIL = ("CT002", "CT003", "CT004", "CT005", "CT006", "CT007")
 CONFIG_LEVEL = ("CT001", "CT008", "DE001", "DE002", "DE003")
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
-
-
 def scan(tmp_path: Path, main_tf: str, *rule_ids: str, **more_files: str) -> ScanOutcome:
     root = write(tmp_path / "cfg", {"main.tf": main_tf, **more_files})
     return scan_iac([root], rules(*rule_ids), tmp_path)
-
-
-def results(outcome: ScanOutcome, rule_id: str) -> list[Result]:
-    return [r for r in outcome.results if r.rule_id == rule_id]
-
-
-def one(outcome: ScanOutcome, rule_id: str, resource_id: str | None = None) -> Result:
-    found = [r for r in results(outcome, rule_id) if resource_id is None or r.resource.id == resource_id]
-    assert len(found) == 1, f"expected one {rule_id} result on {resource_id}, got {found}"
-    return found[0]
 
 
 def status(outcome: ScanOutcome, rule_id: str, resource_id: str) -> str:

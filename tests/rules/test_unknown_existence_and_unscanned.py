@@ -38,20 +38,13 @@ from scanner.sources import discovery
 from scanner.sources.cloudformation.template import load_template
 from scanner.sources.iac import Configuration
 from scanner.sources.terraform.loader import load_terraform
-from testkit import rules
+from testkit import one, rules
+from testkit import write_tree as write
 
 CONFIG_LEVEL = ("CT001", "CT008", "DE001", "DE002", "DE003")
 
 
 # -- helpers -------------------------------------------------------------------------------------
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
 
 
 def scan(tmp_path: Path, files: dict[str, str], *rule_ids: str) -> ScanOutcome:
@@ -80,16 +73,6 @@ def load_tf(tmp_path: Path, files: dict[str, str]) -> Configuration:
 def load_cfn(tmp_path: Path, template: str) -> Configuration:
     path = write(tmp_path / "cfg", {"template.yaml": template}) / "template.yaml"
     return load_template(path, "cfg/template.yaml")
-
-
-def one(outcome: ScanOutcome, rule_id: str, resource_id: str | None = None) -> Result:
-    found = [
-        r
-        for r in outcome.results
-        if r.rule_id == rule_id and (resource_id is None or r.resource.id == resource_id)
-    ]
-    assert len(found) == 1, f"expected one {rule_id} result on {resource_id}, got {found}"
-    return found[0]
 
 
 def status(outcome: ScanOutcome, rule_id: str, resource_id: str | None = None) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +24,10 @@ from scanner.model import Reference, Unknown
 from scanner.sources import discovery
 from scanner.sources.iac import Configuration
 from scanner.sources.terraform.loader import load_terraform
+from testkit import write_tree as write
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "terraform"
 MODULES_TREE = FIXTURES / "modules_tree"
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
 
 
 def load(paths: list[Path], cwd: Path, var_files: list[Path] = ()) -> list[Configuration]:
