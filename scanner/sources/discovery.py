@@ -99,8 +99,7 @@ class StableKeys:
         root = self._root(path if path.is_dir() else path.parent)
         if root is None:
             return rel
-        out = Path(os.path.relpath(path, root)).as_posix()
-        return out
+        return Path(os.path.relpath(path, root)).as_posix()
 
 
 def discover(paths: list[Path], cwd: Path) -> Found:
