@@ -564,25 +564,17 @@ def expand(
         count = ev.eval(attr.expr, attr.source)
         if isinstance(count, int | float) and not isinstance(count, bool) and count > MAX_INSTANCES:
             errors.append(
-                ScanError(
-                    kind="parse",
-                    message=f"{attr.source.path}: {what}: count = {count} is above "
-                    f"{MAX_INSTANCES:,}; judged as one instance",
-                    path=attr.source.path,
-                    line=attr.line,
-                )
+                _error_at(attr, f"{what}: count = {count} is above {MAX_INSTANCES:,}; judged as one instance")
             )
             count = Unknown(f"count = {count} is too large to expand")
         if isinstance(count, bool) or not isinstance(count, int | float):
             reason = count.reason if isinstance(count, Unknown) else f"count is {count!r}"
             unknown = Unknown(f"{what} exists only if its count is above 0: {reason}")
             errors.append(
-                ScanError(
-                    kind="parse",
-                    message=f"{attr.source.path}: {what}: the number of instances "
-                    f"cannot be decided ({reason}); judged as one instance that may not exist",
-                    path=attr.source.path,
-                    line=attr.line,
+                _error_at(
+                    attr,
+                    f"{what}: the number of instances cannot be decided ({reason}); "
+                    "judged as one instance that may not exist",
                 )
             )
             yield (
@@ -604,12 +596,9 @@ def expand(
             )
             unknown = Unknown(f"{what} exists only for the keys of its for_each: {reason}")
             errors.append(
-                ScanError(
-                    kind="parse",
-                    message=f"{attr.source.path}: {what}: the for_each keys cannot be decided ({reason}); "
-                    "judged as one instance that may not exist",
-                    path=attr.source.path,
-                    line=attr.line,
+                _error_at(
+                    attr,
+                    f"{what}: the for_each keys cannot be decided ({reason}); judged as one instance that may not exist",
                 )
             )
             each = Unknown("each of an unknown for_each")
@@ -623,6 +612,12 @@ def expand(
             )
         return
     yield base, block, ev
+
+
+def _error_at(attr: Attribute, message: str) -> ScanError:
+    return ScanError(
+        kind="parse", message=f"{attr.source.path}: {message}", path=attr.source.path, line=attr.line
+    )
 
 
 def _for_each_items(coll: Any) -> list[tuple[str, Any]] | Unknown:
