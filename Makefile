@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format clean checkov
+.PHONY: demo test lint format clean checkov validators
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,5 +35,15 @@ checkov: .venv-checkov/bin/checkov
 	.venv-checkov/bin/python -m pip install --quiet --upgrade pip
 	.venv-checkov/bin/python -m pip install --quiet "checkov>=3.2,<4"
 
+# Report validators the test suite runs (CI installs them; locally their tests skip without
+# them): Microsoft's SARIF multitool and the Nu HTML Checker, pinned in .ci/tools. Their
+# install scripts are not run: vnu's would fetch a Java runtime (Java 17 is on the machine).
+validators: .ci/tools/node_modules/.installed
+
+.ci/tools/node_modules/.installed: .ci/tools/package.json .ci/tools/package-lock.json
+	npm ci --prefix .ci/tools --no-audit --no-fund --ignore-scripts
+	chmod u+x .ci/tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
+	touch $@
+
 clean:
-	rm -rf $(VENV) .venv-checkov build *.egg-info opscheck-demo .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov .ci/tools/node_modules build *.egg-info opscheck-demo .pytest_cache .ruff_cache
