@@ -8,10 +8,10 @@ import os
 import re
 import shutil
 import textwrap
-from collections.abc import Iterable
-from typing import TextIO
+from collections.abc import Iterable, Mapping
+from typing import Any, TextIO
 
-from scanner.model import Result, ScanError, Status
+from reports.json import to_document
 from scanner.results import ScanOutcome
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -25,7 +25,7 @@ RED, YELLOW, GREEN, CYAN, BOLD, DIM, RESET = (
     "\033[2m",
     "\033[0m",
 )
-STATUS_COLOUR = {Status.FAIL: RED, Status.UNKNOWN: YELLOW, Status.PASS: GREEN}
+STATUS_COLOUR = {"fail": RED, "unknown": YELLOW, "pass": GREEN}
 SEVERITY_COLOUR = {"critical": BOLD + RED, "high": RED, "medium": YELLOW, "low": CYAN, "info": DIM}
 
 
@@ -48,60 +48,80 @@ class _Paint:
         return f"{colour}{text}{RESET}" if self.on and colour else text
 
 
-def resource_label(r: Result) -> str:
-    label = r.resource.name or r.resource.id
-    if r.resource.type == "AWS::Account":
-        label = f"account {r.resource.id}"
-    if r.resource.region:
-        label += f" ({r.resource.region})"
-    if r.location:
-        label += f" {r.location.path}:{r.location.start_line}"
+def resource_label(r: Mapping[str, Any]) -> str:
+    res = r.get("resource") or {}
+    label = res.get("name") or res.get("id") or ""
+    if res.get("type") == "AWS::Account":
+        label = f"account {res.get('id')}"
+    if res.get("region"):
+        label += f" ({res['region']})"
+    loc = r.get("location")
+    if loc:
+        label += f" {loc.get('path')}:{loc.get('start_line')}"
     return clean(label)
 
 
 def render(outcome: ScanOutcome, stream: TextIO, *, verbose: bool = False, width: int | None = None) -> None:
+    render_document(to_document(outcome), stream, verbose=verbose, width=width, fatal=outcome.fatal)
+
+
+def render_document(
+    doc: Mapping[str, Any],
+    stream: TextIO,
+    *,
+    verbose: bool = False,
+    width: int | None = None,
+    fatal: str | None = None,
+) -> None:
+    """The table from a results document: the same for a scan and for `opscheck report`."""
     paint = _Paint(use_colour(stream))
     width = width or shutil.get_terminal_size(fallback=(120, 24)).columns
     write = stream.write
+    scan = doc.get("scan", {})
+    errors = scan.get("errors", [])
 
-    write(paint(_headline(outcome), BOLD) + "\n")
-    shown = [r for r in outcome.results if verbose or r.status != Status.PASS or r.suppression]
+    write(paint(_headline(doc, fatal), BOLD) + "\n")
+    shown = [
+        r for r in doc.get("results", []) if verbose or r.get("status") != "pass" or r.get("suppression")
+    ]
     if shown:
         write("\n")
         _table(shown, write, paint, width)
-    if outcome.errors:
-        write("\n" + paint(f"Scan errors ({len(outcome.errors)}):", YELLOW) + "\n")
-        for e in outcome.errors:
-            write(_wrap(f"- [{e.kind}] {clean(_error_text(e))}", width, "  ") + "\n")
-    write("\n" + summary_line(outcome, paint) + "\n")
+    if errors:
+        write("\n" + paint(f"Scan errors ({len(errors)}):", YELLOW) + "\n")
+        for e in errors:
+            write(_wrap(f"- [{e.get('kind')}] {clean(error_text(e))}", width, "  ") + "\n")
+    write("\n" + summary_line(doc, paint) + "\n")
 
 
-def _headline(o: ScanOutcome) -> str:
-    if o.fatal:
-        return f"opscheck: nothing could be scanned: {clean(o.fatal)}"
+def _headline(doc: Mapping[str, Any], fatal: str | None) -> str:
+    if fatal:
+        return f"opscheck: nothing could be scanned: {clean(fatal)}"
+    scan = doc.get("scan", {})
+    stats = scan.get("stats", {})
     where = []
-    for t in o.targets:
+    for t in scan.get("targets", []):
         if t.get("kind") == "aws-account":
-            where.append(f"account {t['account_id']} ({len(t.get('regions', []))} regions)")
+            where.append(f"account {t.get('account_id')} ({len(t.get('regions', []))} regions)")
         else:
             where.append(str(t.get("path")))
-    calls = f", {sum(o.api_calls.values())} API calls" if o.api_calls else ""
+    calls = f", {stats['api_calls']} API calls" if stats.get("api_calls") else ""
     return (
-        f"opscheck {o.mode} scan of {', '.join(clean(w) for w in where) or 'nothing'}: "
-        f"{o.resources} resources, {len(o.rules)} rules, {len(o.results)} results "
-        f"in {o.duration_s:.1f} s{calls}"
+        f"opscheck {scan.get('mode')} scan of {', '.join(clean(w) for w in where) or 'nothing'}: "
+        f"{stats.get('resources', 0)} resources, {len(doc.get('rules', []))} rules, "
+        f"{len(doc.get('results', []))} results in {float(stats.get('duration_s') or 0):.1f} s{calls}"
     )
 
 
-def _table(results: Iterable[Result], write, paint: _Paint, width: int) -> None:
+def _table(results: Iterable[Mapping[str, Any]], write, paint: _Paint, width: int) -> None:
     rows = [
         (
-            ("suppressed" if r.suppression else r.status.value).upper(),
-            r.severity.value,
-            r.rule_id,
+            ("suppressed" if r.get("suppression") else str(r.get("status"))).upper(),
+            str(r.get("severity")),
+            clean(r.get("rule_id")),
             resource_label(r),
-            clean(r.message),
-            r,
+            clean(r.get("message", "")),
+            r.get("status"),
         )
         for r in results
     ]
@@ -114,12 +134,12 @@ def _table(results: Iterable[Result], write, paint: _Paint, width: int) -> None:
         f"{'STATUS':<{w_status}}  {'SEVERITY':<{w_sev}}  {'RULE':<{w_rule}}  {'RESOURCE':<{w_res}}  MESSAGE"
     )
     write(paint(header, BOLD) + "\n")
-    for status, sev, rule_id, res, msg, r in rows:
+    for status, sev, rule_id, res, msg, state in rows:
         res_lines = textwrap.wrap(res, w_res, break_on_hyphens=False) or [""]
         msg_lines = textwrap.wrap(msg, w_msg) or [""]
         for i in range(max(len(res_lines), len(msg_lines))):
             first = i == 0
-            s = paint(f"{status:<{w_status}}", STATUS_COLOUR.get(r.status, "")) if first else " " * w_status
+            s = paint(f"{status:<{w_status}}", STATUS_COLOUR.get(state, "")) if first else " " * w_status
             v = paint(f"{sev:<{w_sev}}", SEVERITY_COLOUR.get(sev, "")) if first else " " * w_sev
             rid = f"{rule_id:<{w_rule}}" if first else " " * w_rule
             rl = res_lines[i] if i < len(res_lines) else ""
@@ -127,26 +147,27 @@ def _table(results: Iterable[Result], write, paint: _Paint, width: int) -> None:
             write(f"{s}  {v}  {rid}  {rl:<{w_res}}  {ml}".rstrip() + "\n")
 
 
-def _error_text(e: ScanError) -> str:
+def error_text(e: Mapping[str, Any]) -> str:
     where = []
-    if e.path:
-        where.append(f"{e.path}:{e.line}" if e.line else e.path)
-    if e.account_id and e.account_id not in e.message:
-        where.append(f"account {e.account_id}")
-    return e.message + (f" [{', '.join(where)}]" if where else "")
+    if e.get("path"):
+        where.append(f"{e['path']}:{e['line']}" if e.get("line") else e["path"])
+    if e.get("account_id") and e["account_id"] not in e.get("message", ""):
+        where.append(f"account {e['account_id']}")
+    return e.get("message", "") + (f" [{', '.join(where)}]" if where else "")
 
 
 def _wrap(text: str, width: int, indent: str) -> str:
     return "\n".join(textwrap.wrap(text, max(40, width), subsequent_indent=indent)) or text
 
 
-def summary_line(o: ScanOutcome, paint: _Paint | None = None) -> str:
+def summary_line(doc: Mapping[str, Any], paint: _Paint | None = None) -> str:
     paint = paint or _Paint(False)
-    s = o.summary()
-    sev = ", ".join(f"{n} {k}" for k, n in s["by_severity"].items() if n)
-    fail = f"{s['fail']} fail" + (f" ({sev})" if sev else "")
-    unknown = f"{s['unknown']} unknown"
+    s = doc.get("summary", {})
+    sev = ", ".join(f"{n} {k}" for k, n in s.get("by_severity", {}).items() if n)
+    fail = f"{s.get('fail', 0)} fail" + (f" ({sev})" if sev else "")
+    unknown = f"{s.get('unknown', 0)} unknown"
+    errors = len(doc.get("scan", {}).get("errors", []))
     return (
-        f"{paint(fail, RED if s['fail'] else '')}, {paint(unknown, YELLOW if s['unknown'] else '')}, "
-        f"{s['pass']} pass, {s['suppressed']} suppressed, {len(o.errors)} scan errors"
+        f"{paint(fail, RED if s.get('fail') else '')}, {paint(unknown, YELLOW if s.get('unknown') else '')}, "
+        f"{s.get('pass', 0)} pass, {s.get('suppressed', 0)} suppressed, {errors} scan errors"
     )

@@ -93,6 +93,10 @@ def to_document(outcome: ScanOutcome) -> dict[str, Any]:
             "targets": outcome.targets,
             "errors": [e.to_dict() for e in outcome.errors],
             "stats": stats,
+            # Beyond the contract's minimum (additive): who ran it, and where in its
+            # repository, so SARIF re-rendered later still gets repository-relative paths.
+            "run_by": dict(sorted(outcome.run_by.items())),
+            "cwd_from_repository_root": outcome.cwd_from_repository_root,
         },
         "rules": [m.to_dict() for m in sorted(outcome.rules, key=lambda m: m.id)],
         "results": [result_to_dict(r) for r in outcome.results],

@@ -20,7 +20,6 @@ from scanner.sources.aws.session import AwsOptions, ConfigurationError
 from scanner.sources.aws.source import invalid_regions
 
 FORMATS = ("console", "json", "sarif", "html")
-AVAILABLE_FORMATS = ("console", "json")
 FAIL_ON = (*(s.value for s in Severity), "none")
 FILE_NAMES = {"json": "opscheck.json", "sarif": "opscheck.sarif", "html": "opscheck.html"}
 
@@ -83,6 +82,26 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("rule_id", metavar="RULE_ID")
     explain.add_argument("--rules-dir", action="append", default=[], metavar="DIR")
 
+    report = sub.add_parser("report", help="render a results document (JSON, or an HTML report) again")
+    report.add_argument("document", metavar="RESULTS.json")
+    report.add_argument("--format", choices=FORMATS, required=True)
+    report.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    report.add_argument("--verbose", action="store_true", help="console: also show passing results")
+    _sarif_anchor(report)
+
+    diff = sub.add_parser("diff", help="compare two results documents: new, fixed and changed fails")
+    diff.add_argument("before", metavar="BEFORE.json")
+    diff.add_argument("after", metavar="AFTER.json")
+    diff.add_argument("--format", choices=("table", "json"), default="table")
+    diff.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    diff.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="low",
+        help="exit code 1 when a new unsuppressed fail is at least this severe (default: low)",
+    )
+    diff.add_argument("--verbose", action="store_true", help="also list unchanged fails")
+
     demo = sub.add_parser("demo", help="scan an emulated ML platform account (no AWS account needed)")
     demo.add_argument("--output-dir", default="opscheck-demo", metavar="DIR")
     demo.add_argument("--no-progress", action="store_true")
@@ -96,7 +115,7 @@ def _common_options(p: argparse.ArgumentParser) -> None:
         "--format",
         default="console",
         metavar="FMT[,FMT...]",
-        help="console, json (default: console on stdout)",
+        help="console, json, sarif, html (default: console on stdout)",
     )
     g.add_argument("-o", "--output", metavar="FILE", help="write the (single) format to FILE")
     g.add_argument("--output-dir", metavar="DIR", help="write every file format into DIR")
@@ -113,6 +132,16 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--quiet", action="store_true", help="print only the summary line")
     g.add_argument("--verbose", action="store_true", help="also show passing results")
     g.add_argument("--no-progress", action="store_true", help="no progress display")
+    _sarif_anchor(p)
+
+
+def _sarif_anchor(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--sarif-anchor",
+        metavar="PATH",
+        help="SARIF: the file results without a file of their own (live resources) point at "
+        "(default: opscheck.yml)",
+    )
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -226,8 +255,6 @@ def _formats(value: str) -> list[str]:
     for f in formats:
         if f not in FORMATS:
             raise UsageError(f"unknown format {f!r}; choose from {', '.join(FORMATS)}")
-        if f not in AVAILABLE_FORMATS:
-            raise UsageError(f"format {f!r} is not available in opscheck {__version__} yet")
     return list(dict.fromkeys(formats))
 
 
@@ -244,27 +271,24 @@ def check_outputs(formats: list[str], args: argparse.Namespace) -> None:
 
 def write_outputs(outcome: ScanOutcome, formats: list[str], args: argparse.Namespace, out: TextIO) -> None:
     from reports import console
-    from reports import json as json_report
+    from reports.formats import render_outcome
 
-    file_formats = [f for f in formats if f != "console"]
-    for fmt in file_formats:
-        text = json_report.render(outcome)
+    rendered = render_outcome(outcome, formats, anchor=args.sarif_anchor)
+    for fmt, text in rendered.texts.items():
         if args.output_dir:
-            target = Path(args.output_dir) / FILE_NAMES[fmt]
+            _write_file(Path(args.output_dir) / FILE_NAMES[fmt], text)
         elif args.output:
-            target = Path(args.output)
+            _write_file(Path(args.output), text)
         else:
             out.write(text)
-            continue
-        _write_file(target, text)
     if "console" in formats:
         if args.output and formats == ["console"]:
-            with open(args.output, "w", encoding="utf-8") as fh:
-                console.render(outcome, fh, verbose=args.verbose)
+            with _open_output(Path(args.output)) as fh:
+                console.render_document(rendered.doc, fh, verbose=args.verbose, fatal=outcome.fatal)
         elif args.quiet:
-            out.write(console.summary_line(outcome) + "\n")
+            out.write(console.summary_line(rendered.doc) + "\n")
         else:
-            console.render(outcome, out, verbose=args.verbose)
+            console.render_document(rendered.doc, out, verbose=args.verbose, fatal=outcome.fatal)
 
 
 def _write_file(target: Path, text: str) -> None:
@@ -298,6 +322,73 @@ def cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    """Render a results document again (JSON, or the copy an HTML report embeds)."""
+    from reports import console
+    from reports.document import DocumentError, load
+    from reports.formats import render_document
+
+    try:
+        doc, text = load(Path(args.document))
+    except DocumentError as exc:
+        raise UsageError(str(exc)) from exc
+    if args.format == "console":
+        if args.output:
+            with _open_output(Path(args.output)) as fh:
+                console.render_document(doc, fh, verbose=args.verbose)
+        else:
+            console.render_document(doc, out, verbose=args.verbose)
+        return 0
+    if args.format == "sarif":
+        from reports import sarif
+
+        report = sarif.render(doc, anchor=args.sarif_anchor)
+        for problem in report.problems:  # the document is what it is: say it, still write the file
+            print(f"opscheck: warning: {problem}", file=sys.stderr)
+        rendered = report.text
+    else:
+        rendered = render_document(doc, text, args.format)
+    if args.output:
+        _write_file(Path(args.output), rendered)
+    else:
+        out.write(rendered)
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
+    from reports import diff as diff_report
+    from reports.document import DocumentError, load
+
+    try:
+        before, _ = load(Path(args.before))
+        after, _ = load(Path(args.after))
+    except DocumentError as exc:
+        raise UsageError(str(exc)) from exc
+    result = diff_report.compare(before, after)
+    for warning in result.warnings:
+        print(f"opscheck: warning: {warning}", file=sys.stderr)
+    if args.format == "json":
+        text = diff_report.render_json(result)
+        if args.output:
+            _write_file(Path(args.output), text)
+        else:
+            out.write(text)
+    elif args.output:
+        with _open_output(Path(args.output)) as fh:
+            diff_report.render_table(result, fh, show_unchanged=args.verbose)
+    else:
+        diff_report.render_table(result, out, show_unchanged=args.verbose)
+    return 1 if result.new_failing(args.fail_on) else 0
+
+
+def _open_output(target: Path) -> TextIO:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return open(target, "w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+
+
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     try:
         from scanner.demo import run_demo
@@ -311,7 +402,14 @@ def _report_load_errors(errors) -> None:
         print(f"opscheck: warning: {e.message}", file=sys.stderr)
 
 
-COMMANDS = {"scan": cmd_scan, "rules": cmd_rules, "explain": cmd_explain, "demo": cmd_demo}
+COMMANDS = {
+    "scan": cmd_scan,
+    "rules": cmd_rules,
+    "explain": cmd_explain,
+    "report": cmd_report,
+    "diff": cmd_diff,
+    "demo": cmd_demo,
+}
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

@@ -27,6 +27,11 @@ class ScanOutcome:
     scan_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     # Set when nothing at all could be scanned (exit code 2).
     fatal: str | None = None
+    # Who ran it, as far as known: {"user": OS user, "aws_principal": caller ARN}.
+    run_by: dict[str, str] = field(default_factory=dict)
+    # The scan's directory from the root of its git work tree ("." at the root; None
+    # outside git): reports turn cwd-relative paths into repository-relative ones with it.
+    cwd_from_repository_root: str | None = None
 
     def summary(self) -> dict[str, Any]:
         return summarize(self.results)

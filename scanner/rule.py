@@ -60,6 +60,7 @@ class RuleMeta:
             "references": list(self.references),
             "compliance": {k: list(v) for k, v in sorted(self.compliance.items())},
             "sources": list(self.sources),
+            "precision": self.precision,
         }
 
 

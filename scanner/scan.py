@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import getpass
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -69,6 +71,7 @@ def scan_aws(
             duration_s=round(time.monotonic() - t0, 3),
             api_calls={},
             fatal=exc.error.message,
+            run_by=_run_by(),
         )
     results, rule_errors = engine.evaluate(rules, collected.inventory)
     errors.extend(collected.errors)
@@ -91,6 +94,8 @@ def scan_aws(
         duration_s=round(time.monotonic() - t0, 3),
         api_calls=collected.api_calls,
         fatal=fatal,
+        run_by=_run_by(collected.principal),
+        cwd_from_repository_root=discovery.StableKeys(Path.cwd()).cwd_from_root(),
     )
 
 
@@ -110,10 +115,19 @@ def _guarded(
         return failed_load(rel, source, exc)
 
 
-def _stable_keys(results: list[Result], cwd: Path) -> None:
+def _run_by(principal: str | None = None) -> dict[str, str]:
+    who: dict[str, str] = {}
+    # No user name in this environment (a bare container): not known, not an error.
+    with contextlib.suppress(Exception):
+        who["user"] = getpass.getuser()
+    if principal:
+        who["aws_principal"] = principal
+    return who
+
+
+def _stable_keys(results: list[Result], stable: discovery.StableKeys) -> None:
     """Fingerprint keys from the git work tree root; two configurations whose keys collide
     (the tops of two repositories scanned together) keep their reported paths instead."""
-    stable = discovery.StableKeys(cwd)
     keys = {c: stable.key(c) for c in {r.configuration for r in results} if c is not None}
     owners = Counter(keys.values())
     for result in results:
@@ -160,7 +174,8 @@ def scan_iac(
         metas += extra.rules
         errors.extend(extra.errors)
     errors.extend(apply_inline(results, inventory.suppressions, started.date()))
-    _stable_keys(results, cwd)
+    stable = discovery.StableKeys(cwd)
+    _stable_keys(results, stable)
     fatal = None
     if not inventory.scopes:
         where = ", ".join(str(p) for p in paths)
@@ -177,4 +192,6 @@ def scan_iac(
         finished_at=_iso(_now()),
         duration_s=round(time.monotonic() - t0, 3),
         fatal=fatal,
+        run_by=_run_by(),
+        cwd_from_repository_root=stable.cwd_from_root(),
     )

@@ -64,6 +64,7 @@ RULE_DOCUMENT_KEYS = {
     "references",
     "compliance",
     "sources",
+    "precision",  # additive: SARIF's precision, so `opscheck report` can render it
 }
 
 

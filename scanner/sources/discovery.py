@@ -94,6 +94,11 @@ class StableKeys:
             self._roots[d] = root
         return root
 
+    def cwd_from_root(self) -> str | None:
+        """Where the scan runs, from the root of its work tree; None outside git."""
+        root = self._root(self.cwd)
+        return None if root is None else Path(os.path.relpath(self.cwd, root)).as_posix()
+
     def key(self, rel: str) -> str:
         path = Path(os.path.normpath(self.cwd / rel))
         root = self._root(path if path.is_dir() else path.parent)

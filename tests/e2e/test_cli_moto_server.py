@@ -163,6 +163,7 @@ def test_json_document(server, account, tmp_path):
             "references",
             "compliance",
             "sources",
+            "precision",  # additive: SARIF's precision, so `opscheck report` can render it
         }
     verdicts = {(r["rule_id"], r["resource"]["id"]): r["status"] for r in doc["results"]}
     legacy = f"arn:aws:cloudtrail:eu-west-1:{ACCOUNT}:trail/legacy"

@@ -3,6 +3,7 @@
 import io
 
 from reports import console
+from reports.json import result_to_dict
 from scanner.model import Location, ResourceRef, Result, ScanError, Severity, Status
 from scanner.results import ScanOutcome
 
@@ -87,7 +88,7 @@ def test_scanned_world_strings_cannot_inject_terminal_sequences(monkeypatch):
 
 def test_location_and_region_in_resource_column():
     r = _result(location=Location("infra/main.tf", 12, 30))
-    assert console.resource_label(r).endswith("infra/main.tf:12")
+    assert console.resource_label(result_to_dict(r)).endswith("infra/main.tf:12")
 
 
 def test_long_messages_wrap_within_the_width():

@@ -27,7 +27,18 @@ def test_document_shape(aws):
     trail(aws, "main")
     doc = json_report.to_document(live_scan(aws, "CT001", "CT003"))
     assert list(doc) == ["schema_version", "tool", "scan", "rules", "results", "summary"]
-    assert list(doc["scan"]) == ["id", "started_at", "finished_at", "mode", "targets", "errors", "stats"]
+    assert list(doc["scan"]) == [
+        "id",
+        "started_at",
+        "finished_at",
+        "mode",
+        "targets",
+        "errors",
+        "stats",
+        "run_by",  # additive
+        "cwd_from_repository_root",  # additive
+    ]
+    assert doc["scan"]["run_by"]["aws_principal"].startswith("arn:aws:")
     assert list(doc["results"][0]) == [
         "rule_id",
         "status",

@@ -35,6 +35,7 @@ class LiveCollection:
     inventory: Inventory
     errors: list[ScanError]
     api_calls: dict[str, int]
+    principal: str | None = None  # the caller's ARN: who ran the scan, for the report
 
     @property
     def total_calls(self) -> int:
@@ -115,6 +116,7 @@ def collect_account(options: AwsOptions, needs: Mapping[str, frozenset[str]]) ->
         inventory=inventory,
         errors=sorted(sink.errors, key=ScanError.sort_key),
         api_calls=guard.snapshot(),
+        principal=session.caller_arn,
     )
 
 
