@@ -13,6 +13,7 @@ import gzip
 import json
 import posixpath
 import re
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -224,8 +225,9 @@ def repository_path(path: str, prefix: str | None) -> str:
 
 
 def _uri(path: str) -> str:
-    # A relative URI reference: percent-encode what would end or confuse the path.
-    return re.sub(r"[%#? \[\]]", lambda m: f"%{ord(m.group()):02X}", path)
+    """A relative URI reference (RFC 3986): everything but path characters percent-encoded,
+    UTF-8 for non-ASCII; `:` too, or `a:b.tf` would read as a URI with scheme `a`."""
+    return urllib.parse.quote(path, safe="/!$&'()*+,;=@")
 
 
 def _result(

@@ -3,6 +3,7 @@
 import gzip
 import json
 
+import pytest
 from docbuild import ACCOUNT, document, outcome, result
 
 from reports import sarif
@@ -97,10 +98,19 @@ def test_fingerprints_and_automation_ids():
     assert _run(two)["automationDetails"]["id"] == "opscheck/aws-accounts/"
 
 
-def test_special_characters_in_paths_are_encoded():
-    doc = document([result("CT002", path="envs/prod #1/main.tf")], mode="iac")
-    uri = _run(doc)["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-    assert uri == "envs/prod%20%231/main.tf"
+@pytest.mark.parametrize(
+    ("path", "uri"),
+    [
+        ("envs/prod #1/main.tf", "envs/prod%20%231/main.tf"),
+        ("{{cookiecutter.name}}/main.tf", "%7B%7Bcookiecutter.name%7D%7D/main.tf"),
+        ("a:b.tf", "a%3Ab.tf"),  # not a URI with scheme `a`
+        ("m\u00fcnchen/100%.tf", "m%C3%BCnchen/100%25.tf"),
+    ],
+)
+def test_special_characters_in_paths_are_encoded(path, uri):
+    doc = document([result("CT002", path=path)], mode="iac")
+    got = _run(doc)["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert got == uri
 
 
 def test_scan_errors_become_notifications():
