@@ -35,6 +35,11 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
     assert calls["cloudtrail:DescribeTrails"] == regions
     assert calls["cloudtrail:GetTrailStatus"] == 2
     assert "emulated ML platform account" in out.getvalue()
+    for sub in ("", "iac/"):  # every file format, for the account and for the examples
+        for fmt in ("json", "sarif", "html"):
+            assert (tmp_path / "demo" / f"{sub}opscheck.{fmt}").stat().st_size > 1000
+    sarif = json.loads((tmp_path / "demo" / "opscheck.sarif").read_text())
+    assert sarif["runs"][0]["automationDetails"]["id"] == "opscheck/aws-123456789012/"
     iac = json.loads((tmp_path / "demo" / "iac" / "opscheck.json").read_text())
     assert iac["scan"]["mode"] == "iac" and iac["scan"]["errors"] == []
     iac_verdicts = {

@@ -15,7 +15,7 @@ import boto3
 from moto import mock_aws
 
 from reports import console
-from reports import json as json_report
+from reports.formats import FILE_FORMATS, render_outcome
 from scanner import engine
 from scanner.demo.seed import HOME, seed
 from scanner.results import ScanOutcome
@@ -58,25 +58,32 @@ def examples_scan() -> ScanOutcome | None:
 
 def run_demo(output_dir: Path, out: TextIO, *, verbose: bool = False) -> int:
     outcome = demo_scan()
-    output_dir.mkdir(parents=True, exist_ok=True)
-    account_report = output_dir / "opscheck.json"
-    account_report.write_text(json_report.render(outcome), encoding="utf-8")
+    written = _write_reports(outcome, output_dir)
     out.write("== The emulated ML platform account (moto), scanned like a live one ==\n\n")
     console.render(outcome, out, verbose=verbose)
-    written = [account_report]
     iac = examples_scan()
     if iac is not None:
-        iac_report = output_dir / "iac" / "opscheck.json"
-        iac_report.parent.mkdir(parents=True, exist_ok=True)
-        iac_report.write_text(json_report.render(iac), encoding="utf-8")
-        written.append(iac_report)
+        written += _write_reports(iac, output_dir / "iac")
         out.write(
             "\n== The code that deploys such a platform: examples/ (Terraform and CloudFormation) ==\n\n"
         )
         console.render(iac, out, verbose=verbose)
     out.write(
-        f"\nReports: {', '.join(str(p) for p in written)}\n"
+        "\nReports:\n"
+        + "".join(f"  {p}\n" for p in written)
+        + "Open the HTML report in a browser; upload the SARIF to GitHub code scanning.\n"
         "Scan a real account: opscheck scan --aws [--profile NAME] [--region REGION]\n"
         "Scan your code:      opscheck scan PATH...\n"
     )
     return 2 if outcome.fatal or (iac is not None and iac.fatal) else 0
+
+
+def _write_reports(outcome: ScanOutcome, directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    rendered = render_outcome(outcome, list(FILE_FORMATS))
+    written = []
+    for fmt, text in rendered.texts.items():
+        target = directory / f"opscheck.{fmt}"
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+    return written

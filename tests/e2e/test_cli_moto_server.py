@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -196,6 +197,35 @@ def test_two_scans_give_identical_documents(server, account, tmp_path):
         doc["scan"]["stats"].pop("duration_s")
         docs.append(json.dumps(doc, sort_keys=True))
     assert docs[0] == docs[1]
+
+
+def test_every_format_into_an_output_dir_then_report_and_diff(server, account, tmp_path):
+    out = tmp_path / "nightly"
+    proc = scan(
+        server, "--format", "json,sarif,html", "--output-dir", str(out), "--sarif-anchor", "ops/opscheck.yml"
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == ""  # files only: nothing on stdout
+    doc = json.loads((out / "opscheck.json").read_text())
+    sarif = json.loads((out / "opscheck.sarif").read_text())
+    html = (out / "opscheck.html").read_text()
+    fails = [r for r in doc["results"] if r["status"] == "fail" and not r["suppression"]]
+    assert len(sarif["runs"][0]["results"]) == len(fails) > 0
+    assert sarif["runs"][0]["automationDetails"]["id"] == f"opscheck/aws-{ACCOUNT}/"
+    assert hashlib.sha256((out / "opscheck.json").read_bytes()).hexdigest() in html
+    # The HTML report's embedded copy is the JSON document, byte for byte.
+    again = opscheck("report", str(out / "opscheck.html"), "--format", "json")
+    assert again.returncode == 0 and again.stdout == (out / "opscheck.json").read_text()
+    # Re-rendering the SARIF from the document gives the same file.
+    sarif2 = opscheck(
+        "report", str(out / "opscheck.json"), "--format", "sarif", "--sarif-anchor", "ops/opscheck.yml"
+    )
+    assert sarif2.returncode == 0 and sarif2.stdout == (out / "opscheck.sarif").read_text()
+    # The same account twice: nothing new, nothing fixed, exit 0.
+    scan(server, "--format", "json", "-o", str(tmp_path / "again.json"))
+    diff = opscheck("diff", str(out / "opscheck.json"), str(tmp_path / "again.json"))
+    assert diff.returncode == 0, diff.stdout + diff.stderr
+    assert f"0 new, 0 fixed, 0 changed severity, 0 now unknown, {len(fails)} unchanged" in diff.stdout
 
 
 def test_console_table_plain_when_not_a_tty(server, account):
