@@ -28,6 +28,8 @@ from html_docs import (
 )
 
 from reports import html
+from reports.html_model import NOTHING
+from reports.markdown import markdown
 
 
 @pytest.fixture(scope="module")
@@ -211,8 +213,8 @@ def test_live_report_matrix_cells_for_the_demo_account(live_doc, live_html):
     assert cells["us-east-1"]["lambda"] == "✗ 1/2 recorded"
     # SageMaker: churn-predictor recorded; recsys-ranker and fraud-scorer not, all in us-east-1.
     assert cells["us-east-1"]["sagemaker"] == "✗ 1/3 recorded"
-    assert cells["eu-west-1"]["sagemaker"] == f"{html.NOTHING} no endpoints"
-    assert cells["ap-south-1"]["lambda"] == f"{html.NOTHING} no functions"
+    assert cells["eu-west-1"]["sagemaker"] == f"{NOTHING} no endpoints"
+    assert cells["ap-south-1"]["lambda"] == f"{NOTHING} no functions"
     # Identical regions share one row; the two with resources stand alone.
     parser = _Matrix()
     parser.feed(live_html)
@@ -253,8 +255,8 @@ def test_matrix_says_not_evaluated_when_a_rule_did_not_run(live_doc):
     doc["rules"] = [r for r in doc["rules"] if r["id"] not in ("CT008", "DE004")]
     doc["results"] = [r for r in doc["results"] if r["rule_id"] not in ("CT008", "DE004")]
     cells = matrix(html.render(*with_text(resummarize(doc))))
-    assert cells["us-east-1"]["insights"] == f"{html.NOTHING} not evaluated"
-    assert cells["us-east-1"]["sagemaker"] == f"{html.NOTHING} not evaluated"
+    assert cells["us-east-1"]["insights"] == f"{NOTHING} not evaluated"
+    assert cells["us-east-1"]["sagemaker"] == f"{NOTHING} not evaluated"
     assert cells["us-east-1"]["lambda"] == "✗ 1/2 recorded"
 
 
@@ -356,9 +358,7 @@ def test_suppressed_and_expired_results_are_marked(tmp_path):
 
 
 def test_markdown_subset_is_safe():
-    out = str(
-        html.markdown('Use `a<b>` here.\n\n- one `x`\n- two\n\n```hcl\nname = "<t>"\n```\n**bold** <i>')
-    )
+    out = str(markdown('Use `a<b>` here.\n\n- one `x`\n- two\n\n```hcl\nname = "<t>"\n```\n**bold** <i>'))
     assert "<p>Use <code>a&lt;b&gt;</code> here.</p>" in out
     assert "<ul><li>one <code>x</code></li><li>two</li></ul>" in out
     assert (
