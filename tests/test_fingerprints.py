@@ -4,10 +4,12 @@ evaluated in is reported alongside it."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
-from reports.json import result_to_dict
+from reports import sarif
+from reports.json import result_to_dict, to_document
 from scanner.scan import scan_iac
 from scanner.sources.discovery import StableKeys
 from testkit import rules
@@ -109,3 +111,16 @@ def test_two_repositories_scanned_together_keep_distinct_fingerprints(tmp_path: 
     # Scanned alone, each keeps its cwd-independent key.
     alone = scan_iac([tmp_path / "a"], rules("CT002"), tmp_path)
     assert alone.results[0].configuration_key == "."
+
+
+def test_sarif_paths_are_repository_relative_when_the_scan_runs_in_a_subdirectory(tmp_path: Path) -> None:
+    root = repo(tmp_path)
+    infra = root / "infra"
+    outcome = scan_iac([infra / "prod"], rules("CT002"), infra)
+    doc = to_document(outcome)
+    assert doc["scan"]["cwd_from_repository_root"] == "infra"
+    result = next(r for r in doc["results"] if r["status"] == "fail")
+    assert result["location"]["path"].startswith("prod/")  # the document keeps cwd-relative paths
+    run = json.loads(sarif.render(doc).text)["runs"][0]
+    uri = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "infra/" + result["location"]["path"]
