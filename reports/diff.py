@@ -2,7 +2,8 @@
 fingerprint (rule + resource identity + account/region; never line numbers).
 
 Only fails are compared. A fail that became `unknown` is not fixed: the scan could no
-longer decide (access denied, a reference left the files), so it is listed on its own.
+longer decide (access denied, a reference left the files), so it is listed on its own. A
+fail whose suppression was removed or expired is new: it fails the build from now on.
 """
 
 from __future__ import annotations
@@ -67,30 +68,47 @@ class Diff:
     warnings: list[str] = field(default_factory=list)
 
     def new_failing(self, fail_on: str) -> list[Change]:
-        """New unsuppressed fails at or above the threshold: what makes the exit code 1."""
+        """What makes the exit code 1: new unsuppressed fails at or above the threshold, and
+        fails whose severity rose from below the threshold to it."""
         if fail_on == "none":
             return []
         floor = RANK[fail_on]
-        return [
+
+        def rank(r: Mapping[str, Any] | None) -> int:
+            return RANK.get((r or {}).get("severity", "info"), 0)
+
+        new = [c for c in self.changes["new"] if not c.current.get("suppression") and rank(c.after) >= floor]
+        risen = [
             c
-            for c in self.changes["new"]
-            if not c.current.get("suppression") and RANK.get(c.current.get("severity", "info"), 0) >= floor
+            for c in self.changes["changed_severity"]
+            if not c.current.get("suppression") and rank(c.before) < floor <= rank(c.after)
         ]
+        return new + risen
 
 
-def _fails(doc: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    return {r["fingerprint"]: r for r in doc.get("results", []) if r.get("status") == "fail"}
+def _fails(doc: Mapping[str, Any], which: str, warnings: list[str]) -> dict[str, Mapping[str, Any]]:
+    fails: dict[str, Mapping[str, Any]] = {}
+    repeated = 0
+    for r in doc.get("results", []):
+        if r.get("status") == "fail":
+            repeated += r["fingerprint"] in fails
+            fails.setdefault(r["fingerprint"], r)
+    if repeated:
+        warnings.append(f"{which} has {repeated} fails whose fingerprint repeats; each is compared once")
+    return fails
 
 
 def compare(before: Mapping[str, Any], after: Mapping[str, Any]) -> Diff:
     diff = Diff(before, after)
     diff.warnings = _comparability(before, after)
-    fails_before, fails_after = _fails(before), _fails(after)
+    fails_before = _fails(before, "BEFORE", diff.warnings)
+    fails_after = _fails(after, "AFTER", diff.warnings)
     all_before = {r["fingerprint"]: r for r in before.get("results", [])}
     all_after = {r["fingerprint"]: r for r in after.get("results", [])}
     for fp, r in fails_after.items():
         old = fails_before.get(fp)
-        if old is None:
+        if old is None or (old.get("suppression") and not r.get("suppression")):
+            # Never failed before, or no longer suppressed (expired, removed): it fails the build now.
             diff.changes["new"].append(Change("new", all_before.get(fp), r))
         elif old.get("severity") != r.get("severity"):
             diff.changes["changed_severity"].append(Change("changed_severity", old, r))
@@ -187,6 +205,13 @@ def _line(c: Change) -> str:
         sev = f"{c.before.get('severity')} -> {c.after.get('severity')}"
     else:
         sev = str(r.get("severity"))
-    suppressed = " [suppressed]" if c.after is not None and c.after.get("suppression") else ""
-    gone = " [no longer reported]" if c.kind == "fixed" and c.after is None else ""
-    return clean(f"{sev:<8} {r['rule_id']:<7} {label}: {r.get('message', '')}{suppressed}{gone}")
+    notes = []
+    if c.after is not None and c.after.get("suppression"):
+        notes.append("suppressed")
+    elif c.kind == "new" and c.before is not None and c.before.get("suppression"):
+        notes.append("no longer suppressed")
+    if c.kind == "fixed" and c.after is None:
+        notes.append("no longer reported")
+    tail = "".join(f" [{n}]" for n in notes)
+    width = 17 if c.kind == "changed_severity" else 8
+    return clean(f"{sev:<{width}} {r['rule_id']:<7} {label}: {r.get('message', '')}{tail}")

@@ -10,8 +10,6 @@ from typing import Any
 
 from reports.json import SCHEMA_VERSION
 
-RESULT_KEYS = ("rule_id", "status", "severity", "message", "resource", "fingerprint")
-
 
 class DocumentError(Exception):
     """The file is not a readable opscheck results document."""
@@ -27,6 +25,7 @@ def load(path: Path) -> tuple[dict[str, Any], str]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DocumentError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors add
     if text.lstrip()[:1] == "<":  # an HTML report: its embedded, digest-checked copy
         from reports import html
 
@@ -43,7 +42,8 @@ def load(path: Path) -> tuple[dict[str, Any], str]:
 
 
 def check(doc: Any, path: Path | str) -> None:
-    """The shape every renderer relies on, checked once here."""
+    """The shape every renderer relies on, checked once here: a document that passes cannot
+    crash a renderer, and one that does not is named with the JSON path at fault."""
     if not isinstance(doc, dict):
         raise DocumentError(f"{path}: not an opscheck results document (the top level is not an object)")
     tool = doc.get("tool")
@@ -54,20 +54,87 @@ def check(doc: Any, path: Path | str) -> None:
         raise DocumentError(
             f"{path}: results document schema_version {version!r}; this opscheck reads {SCHEMA_VERSION!r}"
         )
-    for key, kind, name in (
-        ("scan", dict, "object"),
-        ("rules", list, "array"),
-        ("results", list, "array"),
-        ("summary", dict, "object"),
-    ):
-        if not isinstance(doc.get(key), kind):
-            raise DocumentError(f"{path}: `{key}` is missing or not a JSON {name}")
-    for i, r in enumerate(doc["results"]):
-        if not isinstance(r, dict):
-            raise DocumentError(f"{path}: results[{i}] is not an object")
-        missing = [k for k in RESULT_KEYS if k not in r]
-        if missing:
-            raise DocumentError(f"{path}: results[{i}] lacks {', '.join(missing)}")
-    for i, m in enumerate(doc["rules"]):
-        if not isinstance(m, dict) or "id" not in m:
-            raise DocumentError(f"{path}: rules[{i}] has no id")
+    problems: list[str] = []
+    _expect(doc, SHAPE, "", problems)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise DocumentError(f"{path}: {problems[0]}{more}")
+
+
+# What renderers read, by JSON path: a type, a tuple of allowed values, a nested shape, or
+# [shape] for an array of it. `None` in a tuple of types allows null. Keys not named here
+# are free (the document may grow additively).
+_TEXT = (str,)
+_OPT_TEXT = (str, type(None))
+_OPT_INT = (int, type(None))
+_LINE = "line"  # an integer >= 1
+RESULT = {
+    "rule_id": _TEXT,
+    "status": ("fail", "pass", "unknown"),
+    "severity": ("critical", "high", "medium", "low", "info"),
+    "message": _TEXT,
+    "fingerprint": _TEXT,
+    "resource": {
+        "type": _TEXT,
+        "id": _TEXT,
+        "name?": _OPT_TEXT,
+        "account_id?": _OPT_TEXT,
+        "region?": _OPT_TEXT,
+    },
+    "location?": {"path": _TEXT, "start_line": _LINE, "end_line": _LINE},
+    "suppression?": {"source": _TEXT, "reason": _OPT_TEXT, "expires": _OPT_TEXT, "owner": _OPT_TEXT},
+    "evidence?": (dict,),
+}
+SHAPE = {
+    "scan": {
+        "mode": ("aws", "iac"),
+        "targets": [(dict,)],
+        "errors": [{"kind": _TEXT, "message": _TEXT, "path?": _OPT_TEXT, "line?": _OPT_INT}],
+        "stats": (dict,),
+    },
+    "rules": [{"id": _TEXT, "severity?": ("critical", "high", "medium", "low", "info")}],
+    "results": [RESULT],
+    "summary": (dict,),
+}
+
+
+def _expect(value: Any, shape: Any, where: str, problems: list[str]) -> None:
+    if len(problems) >= 20:  # enough to act on
+        return
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            problems.append(f"`{where or '.'}` is not a JSON object")
+            return
+        for raw_key, sub in shape.items():
+            key = raw_key.rstrip("?")
+            optional = raw_key.endswith("?")
+            if key not in value:
+                if not optional:
+                    problems.append(f"`{_join(where, key)}` is missing")
+                continue
+            if optional and value[key] is None:
+                continue
+            _expect(value[key], sub, _join(where, key), problems)
+    elif isinstance(shape, list):
+        if not isinstance(value, list):
+            problems.append(f"`{where}` is not a JSON array")
+            return
+        for i, item in enumerate(value):
+            _expect(item, shape[0], f"{where}[{i}]", problems)
+    elif shape == _LINE:
+        if type(value) is not int or value < 1:
+            problems.append(f"`{where}` is {json.dumps(value)}, not a line number")
+    elif all(isinstance(s, type) for s in shape):
+        if not isinstance(value, shape) or (isinstance(value, bool) and bool not in shape):
+            problems.append(f"`{where}` is {json.dumps(value)[:60]}, not {_kinds(shape)}")
+    elif value not in shape:
+        problems.append(f"`{where}` is {json.dumps(value)[:60]}, not one of {', '.join(shape)}")
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _kinds(types: tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", dict: "an object", type(None): "null"}
+    return " or ".join(names.get(t, t.__name__) for t in types)

@@ -107,7 +107,7 @@ def _log(
             }
         },
         "automationDetails": {"id": automation_id(scan)},
-        "invocations": [_invocation(scan, problems, anchor, prefix)],
+        "invocations": [_invocation(scan, problems, prefix, scanned=bool(doc.get("results")))],
         "originalUriBaseIds": {
             "%SRCROOT%": {"description": {"text": "The root of the repository that was scanned."}}
         },
@@ -283,13 +283,16 @@ def _logical(resource: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def _invocation(
-    scan: Mapping[str, Any], problems: list[str], anchor: str, prefix: str | None
+    scan: Mapping[str, Any], problems: list[str], prefix: str | None, *, scanned: bool
 ) -> dict[str, Any]:
     # A fresh scan carries this file's own limit problems among its errors already: the
     # ones of this rendering replace them.
     notes = [_notification(e, prefix) for e in scan.get("errors", []) if e.get("kind") != "report"]
     notes += [{"level": "error", "message": {"text": p}, "descriptor": {"id": "report"}} for p in problems]
-    inv: dict[str, Any] = {"executionSuccessful": True, "toolExecutionNotifications": notes}
+    # Nothing at all could be scanned (no credentials, no IaC found): the run did not succeed,
+    # and an empty result list must not read as a clean bill.
+    nothing = not scanned and not scan.get("stats", {}).get("resources") and bool(scan.get("errors"))
+    inv: dict[str, Any] = {"executionSuccessful": not nothing, "toolExecutionNotifications": notes}
     for key, name in (("started_at", "startTimeUtc"), ("finished_at", "endTimeUtc")):
         if scan.get(key):
             inv[name] = scan[key]

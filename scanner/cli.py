@@ -98,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-on",
         choices=FAIL_ON,
         default="low",
-        help="exit code 1 when a new unsuppressed fail is at least this severe (default: low)",
+        help="exit code 1 when a new unsuppressed fail, or a fail whose severity rose, is at least "
+        "this severe (default: low)",
     )
     diff.add_argument("--verbose", action="store_true", help="also list unchanged fails")
 
@@ -259,21 +260,44 @@ def _formats(value: str) -> list[str]:
 
 
 def check_outputs(formats: list[str], args: argparse.Namespace) -> None:
-    """Output options are checked before a scan starts, not after it has run."""
-    file_formats = [f for f in formats if f != "console"]
+    """Output options are checked before a scan starts, not after it has run (a live scan
+    of many regions is not thrown away because its report cannot be written)."""
+    if args.output and args.output_dir:
+        raise UsageError("give -o/--output (one format) or --output-dir (every format), not both")
     if args.output and len(formats) != 1:
         raise UsageError("-o/--output takes exactly one format; use --output-dir for several")
-    if file_formats and not args.output and not args.output_dir and "console" in formats:
+    if len(formats) > 1 and not args.output_dir:
         raise UsageError("several formats on stdout: use --output-dir (or -o with one format)")
-    if args.output_dir and Path(args.output_dir).exists() and not Path(args.output_dir).is_dir():
-        raise UsageError(f"--output-dir {args.output_dir} is not a directory")
+    if args.output:
+        check_output_file(Path(args.output), "-o/--output")
+    if args.output_dir:
+        check_output_dir(Path(args.output_dir), "--output-dir")
+
+
+def check_output_dir(directory: Path, option: str) -> None:
+    """The directory exists or can be made: its nearest existing ancestor is a writable directory."""
+    here = directory
+    while not here.exists() and here.parent != here:
+        here = here.parent
+    if not here.is_dir():
+        raise UsageError(f"{option} {directory}: {here} is not a directory")
+    if not os.access(here, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {directory}: {here} is not writable")
+
+
+def check_output_file(target: Path, option: str) -> None:
+    if target.is_dir():
+        raise UsageError(f"{option} {target} is a directory; give a file name")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise UsageError(f"{option} {target} is not writable")
+    check_output_dir(target.parent, option)
 
 
 def write_outputs(outcome: ScanOutcome, formats: list[str], args: argparse.Namespace, out: TextIO) -> None:
     from reports import console
     from reports.formats import render_outcome
 
-    rendered = render_outcome(outcome, formats, anchor=args.sarif_anchor)
+    rendered = render_outcome(outcome, formats, anchor=_anchor(args.sarif_anchor))
     for fmt, text in rendered.texts.items():
         if args.output_dir:
             _write_file(Path(args.output_dir) / FILE_NAMES[fmt], text)
@@ -322,12 +346,21 @@ def cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _anchor(path: str | None) -> str | None:
+    """The SARIF anchor relative to where opscheck runs (the writer makes it repository-relative)."""
+    if path and os.path.isabs(path):
+        return Path(os.path.relpath(path)).as_posix()
+    return path
+
+
 def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     """Render a results document again (JSON, or the copy an HTML report embeds)."""
     from reports import console
     from reports.document import DocumentError, load
     from reports.formats import render_document
 
+    if args.output:
+        check_output_file(Path(args.output), "-o/--output")
     try:
         doc, text = load(Path(args.document))
     except DocumentError as exc:
@@ -342,7 +375,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "sarif":
         from reports import sarif
 
-        report = sarif.render(doc, anchor=args.sarif_anchor)
+        report = sarif.render(doc, anchor=_anchor(args.sarif_anchor))
         for problem in report.problems:  # the document is what it is: say it, still write the file
             print(f"opscheck: warning: {problem}", file=sys.stderr)
         rendered = report.text
@@ -359,6 +392,8 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     from reports import diff as diff_report
     from reports.document import DocumentError, load
 
+    if args.output:
+        check_output_file(Path(args.output), "-o/--output")
     try:
         before, _ = load(Path(args.before))
         after, _ = load(Path(args.after))
@@ -394,6 +429,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         from scanner.demo import run_demo
     except ImportError as exc:  # moto is an extra
         raise UsageError(f"the demo needs the AWS emulator: pip install 'opscheck[demo]' ({exc})") from exc
+    check_output_dir(Path(args.output_dir), "--output-dir")
     return run_demo(Path(args.output_dir), out, verbose=args.verbose)
 
 
