@@ -20,6 +20,51 @@ FUNCTION = "AWS::Lambda::Function"
 ENDPOINT = "AWS::SageMaker::Endpoint"
 ENDPOINT_CONFIG = "AWS::SageMaker::EndpointConfig"
 
+# EventBridge delivery (EB rules). A resource policy is always its own resource, whatever
+# the source: live collectors emit the policy a service returns as the CloudFormation
+# policy type, so rules read one shape for live and IaC. Properties (CloudFormation names;
+# "(opscheck)" where CloudFormation has none; live-only facts in `observed`):
+#   EventBus: Name, Policy (document; live DescribeEventBus), KmsKeyIdentifier, DeadLetterConfig
+#   EventBusPolicy (IaC): EventBusName (default "default"), StatementId, Action, Principal,
+#     Condition, Statement; Terraform's whole-document bus policy -> Policy (opscheck)
+#   Rule: Name, EventBusName (default "default"), State, RoleArn, Targets [{Id, Arn, RoleArn,
+#     DeadLetterConfig {Arn}, RetryPolicy, SqsParameters {MessageGroupId}, ...}]; Terraform
+#     event targets are merged into their rule's Targets
+#   Lambda ResourcePolicy: ResourceArn (qualified ":alias" when the policy is the
+#     qualifier's), PolicyDocument (live: GetPolicy)
+#   Lambda Permission (IaC): FunctionName, Action, Principal, SourceArn, SourceAccount,
+#     PrincipalOrgID, Qualifier (opscheck)
+#   SNS Topic: TopicName, KmsMasterKeyId; TopicInlinePolicy: TopicArn, PolicyDocument (live:
+#     the Policy attribute); TopicPolicy: Topics, PolicyDocument
+#   SQS Queue: QueueName, KmsMasterKeyId, SqsManagedSseEnabled, FifoQueue, observed QueueUrl;
+#     QueueInlinePolicy: Queue (URL), PolicyDocument (live: Policy attribute); QueuePolicy: Queues
+#   Logs LogGroup: LogGroupName, ResourcePolicyDocument; Logs ResourcePolicy (account-level,
+#     per region): PolicyName, PolicyDocument
+#   KMS Key: KeyPolicy, observed KeyManager (AWS | CUSTOMER), Aliases; Alias: AliasName, TargetKeyId
+#   IAM Role: RoleName, AssumeRolePolicyDocument, Policies [{PolicyName, PolicyDocument}],
+#     ManagedPolicyArns, PermissionsBoundary; Policy: PolicyName, PolicyDocument, Roles;
+#     ManagedPolicy: ManagedPolicyName, PolicyDocument, Roles (live id: the policy ARN)
+# Policy documents are stored parsed when the source gives JSON text; text that does not
+# parse stays a string and the rule says why it cannot be evaluated.
+EVENT_BUS = "AWS::Events::EventBus"
+EVENT_BUS_POLICY = "AWS::Events::EventBusPolicy"
+EVENT_RULE = "AWS::Events::Rule"
+LAMBDA_PERMISSION = "AWS::Lambda::Permission"
+LAMBDA_POLICY = "AWS::Lambda::ResourcePolicy"
+TOPIC = "AWS::SNS::Topic"
+TOPIC_POLICY = "AWS::SNS::TopicPolicy"
+TOPIC_INLINE_POLICY = "AWS::SNS::TopicInlinePolicy"
+QUEUE = "AWS::SQS::Queue"
+QUEUE_POLICY = "AWS::SQS::QueuePolicy"
+QUEUE_INLINE_POLICY = "AWS::SQS::QueueInlinePolicy"
+LOG_GROUP = "AWS::Logs::LogGroup"
+LOGS_POLICY = "AWS::Logs::ResourcePolicy"
+KMS_KEY = "AWS::KMS::Key"
+KMS_ALIAS = "AWS::KMS::Alias"
+ROLE = "AWS::IAM::Role"
+ROLE_POLICY = "AWS::IAM::Policy"
+MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
+
 
 class Severity(enum.StrEnum):
     CRITICAL = "critical"
