@@ -15,11 +15,17 @@ from scanner.model import (
     ENDPOINT,
     ENDPOINT_CONFIG,
     FUNCTION,
+    KMS_ALIAS,
+    LOGS_POLICY,
+    MANAGED_POLICY,
+    ROLE_POLICY,
     TRAIL,
     InlineSuppression,
+    Reference,
     Resource,
     ScanError,
     Scope,
+    Unknown,
 )
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -37,6 +43,10 @@ NAME_PROPERTIES = {
     "AWS::SQS::Queue": "QueueName",
     "AWS::Logs::LogGroup": "LogGroupName",
     "AWS::IAM::Role": "RoleName",
+    ROLE_POLICY: "PolicyName",
+    MANAGED_POLICY: "ManagedPolicyName",
+    LOGS_POLICY: "PolicyName",
+    KMS_ALIAS: "AliasName",
     "AWS::RDS::DBInstance": "DBInstanceIdentifier",
     "AWS::RDS::DBCluster": "DBClusterIdentifier",
     "AWS::AutoScaling::AutoScalingGroup": "AutoScalingGroupName",
@@ -149,3 +159,113 @@ def json_spans(text: str, max_depth: int = 3) -> dict[tuple[str, ...], tuple[int
             if key is not None and len(keys) < max_depth:
                 spans.setdefault((*keys, key), (start, line))
     return spans
+
+
+# -- values shared by the IaC loaders ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interpolated(Reference):
+    """A string template holding references (`"${aws_sqs_queue.q.arn}/*"`, a heredoc, an
+    `!Sub`), its pieces kept in order: literal text and the References themselves. JSON text
+    written as such a template is parsed with the references in place (`parse_document`)."""
+
+    parts: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+
+
+class Placeholder(dict):
+    """The properties of a resource the configuration refers to without declaring it (an
+    event rule named by a target, a log group named by its resource policy): the keys given
+    are what the configuration says of it; every other property reads as Unknown."""
+
+    def __init__(self, reason: str, known: Mapping[str, Any]) -> None:
+        super().__init__(known)
+        self.reason = reason
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return super().get(key) if key in self else Unknown(self.reason)
+
+    def __missing__(self, key: Any) -> Any:
+        return Unknown(self.reason)
+
+
+def parse_document(value: Any) -> Any:
+    """A policy document (or event pattern, redrive policy) as a structure: JSON text is
+    parsed; a template of JSON text with references is parsed with each reference kept as a
+    Reference value where it stands. Text that is not a JSON object or array stays as it is
+    (the rule says why it cannot read it); structures, References and Unknowns pass."""
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+        return parsed if isinstance(parsed, dict | list) else value
+    if isinstance(value, Interpolated) and value.parts:
+        return _parse_template(value)
+    return value
+
+
+_MARK = re.compile("\ue000(\\d+)\ue001")
+
+
+def _parse_template(value: Interpolated) -> Any:
+    refs: list[Reference] = []
+    text: list[str] = []
+    in_string = escaped = False
+    for part in value.parts:
+        if isinstance(part, Reference):
+            mark = f"\ue000{len(refs)}\ue001"
+            refs.append(part)
+            text.append(mark if in_string else f'"{mark}"')  # a bare ${...} is a JSON value
+            continue
+        piece = str(part)
+        for ch in piece:
+            if escaped:
+                escaped = False
+            elif ch == "\\" and in_string:
+                escaped = True
+            elif ch == '"':
+                in_string = not in_string
+        text.append(piece)
+    try:
+        parsed = json.loads("".join(text))
+    except ValueError:
+        return value
+    if not isinstance(parsed, dict | list):
+        return value
+    return _restore(parsed, refs)
+
+
+def _restore(value: Any, refs: list[Reference]) -> Any:
+    if isinstance(value, dict):
+        return {_render_marks(k, refs): _restore(v, refs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_restore(v, refs) for v in value]
+    if isinstance(value, str) and "\ue000" in value:
+        whole = _MARK.fullmatch(value)
+        if whole:
+            return refs[int(whole.group(1))]
+        used = [refs[int(m.group(1))] for m in _MARK.finditer(value)]
+        pieces: list[Any] = []
+        pos = 0
+        for m in _MARK.finditer(value):
+            pieces.append(value[pos : m.start()])
+            pieces.append(refs[int(m.group(1))])
+            pos = m.end()
+        pieces.append(value[pos:])
+        single = used[0] if len(used) == 1 else None
+        return Interpolated(
+            _render_marks(value, refs),
+            target=single.target if single else None,
+            attribute=single.attribute if single else None,
+            parts=tuple(p for p in pieces if p != ""),
+        )
+    return value
+
+
+def _render_marks(text: str, refs: list[Reference]) -> str:
+    def wrap(m: re.Match[str]) -> str:
+        t = refs[int(m.group(1))].text
+        return t if t.startswith("${") and t.endswith("}") else "${" + t + "}"
+
+    return _MARK.sub(wrap, text) if isinstance(text, str) else text

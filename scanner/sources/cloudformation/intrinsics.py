@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.model import Reference, Unknown
-from scanner.sources.iac import computed_attribute
+from scanner.sources.iac import Interpolated, computed_attribute
 
 NO_VALUE = object()  # AWS::NoValue: the key is removed
 
@@ -213,8 +213,13 @@ def _concat(parts: list[Any], text: str) -> Any:
     if refs:
         single = refs[0] if len(refs) == 1 else None
         rendered = "".join("${" + p.text + "}" if isinstance(p, Reference) else str(p) for p in parts)
-        return Reference(
-            rendered, target=single.target if single else None, attribute=single.attribute if single else None
+        # The pieces are kept so JSON text written with !Sub / !Join is parsed with its
+        # references in place (iac.parse_document).
+        return Interpolated(
+            rendered,
+            target=single.target if single else None,
+            attribute=single.attribute if single else None,
+            parts=tuple(p if isinstance(p, Reference) else str(p) for p in parts if p != ""),
         )
     if all(isinstance(p, str | int | float) and not isinstance(p, bool) for p in parts):
         return "".join(str(p) for p in parts)

@@ -4,7 +4,8 @@ An `AWS::Serverless::Function` becomes an `AWS::Lambda::Function`; each of its E
 type Schedule, ScheduleV2 (as a rule), EventBridgeRule or CloudWatchEvent becomes the
 `AWS::Events::Rule` (logical id FunctionEvent) targeting the function and the
 `AWS::Lambda::Permission` (FunctionEventPermission) that lets that rule invoke it, as SAM
-generates them. Other serverless types are kept as declared.
+generates them, with the dead-letter queue and its queue policy when the event asks SAM to
+create one (`DeadLetterConfig: {Type: SQS}`). Other serverless types are kept as declared.
 """
 
 from __future__ import annotations
@@ -111,8 +112,9 @@ def _rule_and_permission(
         rule["EventPattern"] = p.get("Pattern")
     if p.get("EventBusName") is not None:
         rule["EventBusName"] = p["EventBusName"]
-    if p.get("Name") is not None:
-        rule["Name"] = p["Name"]
+    name = p.get("Name") if p.get("Name") is not None else p.get("RuleName")  # RuleName: EventBridgeRule
+    if name is not None:
+        rule["Name"] = name
     enabled = p.get("Enabled", True)
     rule["State"] = p.get("State") or ("ENABLED" if enabled is not False else "DISABLED")
     target: dict[str, Any] = {
@@ -123,19 +125,41 @@ def _rule_and_permission(
     for key in ("Input", "InputPath", "InputTransformer", "RetryPolicy"):
         if p.get(key) is not None:
             target[key] = p[key]
+    rule_arn = Reference(f"!GetAtt {rule_id}.Arn", target=rule_id, attribute="Arn")
+    generated = []
     dlq = p.get("DeadLetterConfig")
     if isinstance(dlq, Mapping) and dlq.get("Arn") is not None:
         target["DeadLetterConfig"] = {"Arn": dlq["Arn"]}
-    elif isinstance(dlq, Mapping) and dlq.get("Type") == "SQS":  # SAM creates the queue
-        target["DeadLetterConfig"] = {"Arn": Reference(f"!GetAtt {rule_id}Queue.Arn (created by SAM)")}
+    elif isinstance(dlq, Mapping) and dlq.get("Type") == "SQS":
+        # SAM creates the queue (QueueLogicalId, else <rule>Queue) and the queue policy
+        # (<rule>QueuePolicy) that lets the rule send to it.
+        qid = dlq.get("QueueLogicalId") if isinstance(dlq.get("QueueLogicalId"), str) else f"{rule_id}Queue"
+        queue_arn = Reference(f"!GetAtt {qid}.Arn", target=qid, attribute="Arn")
+        target["DeadLetterConfig"] = {"Arn": queue_arn}
+        statement = {
+            "Action": "sqs:SendMessage",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Resource": queue_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+        }
+        policy = {
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]},
+            "Queues": [Reference(f"!Ref {qid}", target=qid)],
+        }
+        generated = [
+            make(qid, "AWS::SQS::Queue", {}),
+            make(f"{rule_id}QueuePolicy", "AWS::SQS::QueuePolicy", policy),
+        ]
     rule["Targets"] = [target]
     permission = {
         "Action": "lambda:InvokeFunction",
         "FunctionName": Reference(f"!Ref {fn_id}", target=fn_id),
         "Principal": "events.amazonaws.com",
-        "SourceArn": Reference(f"!GetAtt {rule_id}.Arn", target=rule_id, attribute="Arn"),
+        "SourceArn": rule_arn,
     }
     return [
         make(rule_id, "AWS::Events::Rule", rule),
         make(f"{rule_id}Permission", "AWS::Lambda::Permission", permission),
+        *generated,
     ]

@@ -13,10 +13,32 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scanner.model import InlineSuppression, Origin, Resource, ScanError, Scope, Unknown
+from scanner.model import (
+    EVENT_BUS,
+    EVENT_BUS_POLICY,
+    EVENT_RULE,
+    KMS_KEY,
+    LAMBDA_POLICY,
+    LOG_GROUP,
+    LOGS_POLICY,
+    MANAGED_POLICY,
+    QUEUE,
+    QUEUE_INLINE_POLICY,
+    QUEUE_POLICY,
+    ROLE,
+    ROLE_POLICY,
+    TOPIC_INLINE_POLICY,
+    TOPIC_POLICY,
+    InlineSuppression,
+    Origin,
+    Resource,
+    ScanError,
+    Scope,
+    Unknown,
+)
 from scanner.sources.cloudformation import intrinsics, sam
 from scanner.sources.cloudformation.parse import Parsed, TemplateError, parse_template
-from scanner.sources.iac import Configuration, name_of, read_text
+from scanner.sources.iac import Configuration, name_of, parse_document, read_text
 
 SOURCE = "cloudformation"
 
@@ -26,6 +48,65 @@ NESTED = {
     "AWS::CloudFormation::Stack": "nested stack",
     "AWS::Serverless::Application": "SAM application",
 }
+
+
+# Properties holding a policy document (or an event pattern, a redrive policy). Their type is
+# JSON, yet CloudFormation also takes them as JSON text (and AWS::Logs::ResourcePolicy only
+# as text): stored parsed, as every source stores them. "Policies[].PolicyDocument": in
+# each element of the list.
+DOCUMENTS: dict[str, tuple[str, ...]] = {
+    EVENT_BUS: ("Policy",),
+    EVENT_BUS_POLICY: ("Statement",),
+    EVENT_RULE: ("EventPattern",),
+    LAMBDA_POLICY: ("PolicyDocument",),
+    TOPIC_POLICY: ("PolicyDocument",),
+    TOPIC_INLINE_POLICY: ("PolicyDocument",),
+    QUEUE: ("RedrivePolicy",),
+    QUEUE_POLICY: ("PolicyDocument",),
+    QUEUE_INLINE_POLICY: ("PolicyDocument",),
+    LOGS_POLICY: ("PolicyDocument",),
+    LOG_GROUP: ("ResourcePolicyDocument",),
+    KMS_KEY: ("KeyPolicy",),
+    ROLE: ("AssumeRolePolicyDocument", "Policies[].PolicyDocument"),
+    ROLE_POLICY: ("PolicyDocument",),
+    MANAGED_POLICY: ("PolicyDocument",),
+}
+# Documented defaults of absent properties that rules read.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    EVENT_RULE: {"EventBusName": "default"},
+    EVENT_BUS_POLICY: {"EventBusName": "default"},
+    QUEUE: {"FifoQueue": False},
+}
+
+
+def canonical(resource: Resource) -> None:
+    """Documents parsed, documented defaults of absent properties filled in."""
+    props = resource.properties
+    if isinstance(props, AllUnknown):
+        return
+    for path in DOCUMENTS.get(resource.type, ()):
+        if path.endswith("[].PolicyDocument"):
+            items = props.get(path.split("[]", 1)[0])
+            for item in items if isinstance(items, list) else []:
+                if isinstance(item, dict) and "PolicyDocument" in item:
+                    item["PolicyDocument"] = parse_document(item["PolicyDocument"])
+        elif path in props:
+            props[path] = parse_document(props[path])
+    for key, value in DEFAULTS.get(resource.type, {}).items():
+        if props.get(key) is None:
+            props[key] = value
+    if resource.type == EVENT_BUS_POLICY and props.get("Statement") is None and props.get("Action") is None:
+        props["Action"] = "events:PutEvents"  # the one action PutPermission grants
+    if resource.type == QUEUE and props.get("SqsManagedSseEnabled") is None:
+        # "When SqsManagedSseEnabled is not defined, SSE-SQS encryption is enabled by default"
+        # unless a KMS key is given (SSE-KMS): the two exclude each other.
+        key = props.get("KmsMasterKeyId")
+        if key is None:
+            props["SqsManagedSseEnabled"] = True
+        elif isinstance(key, Unknown):
+            props["SqsManagedSseEnabled"] = Unknown(f"depends on KmsMasterKeyId: {key.reason}")
+        else:
+            props["SqsManagedSseEnabled"] = False
 
 
 class AllUnknown(dict):
@@ -149,6 +230,7 @@ def _load(data: Mapping[str, Any], spans: dict[str, tuple[int, int]], rel: str, 
         for r in out.resources:
             if r.origin is origin:
                 r.exists = exists
+                canonical(r)
         # An ignore on a SAM function also covers the resources SAM generates from it.
         generated = [r.id for r in out.resources if r.origin is origin] or [str(logical_id)]
         for rid in generated:

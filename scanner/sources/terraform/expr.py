@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from tree_sitter import Node
 
 from scanner.model import Reference, Unknown
+from scanner.sources.iac import Interpolated
 from scanner.sources.terraform import functions
 from scanner.sources.terraform.hcl import Source
 
@@ -491,11 +492,21 @@ def _concat(pieces: list[Any], text: str) -> Any:
     if any(isinstance(p, Reference) for p in pieces):
         refs = [p for p in pieces if isinstance(p, Reference)]
         single = refs[0] if len(refs) == 1 else None
-        rendered = "".join(p.text if isinstance(p, Reference) else _render(p) for p in pieces)
-        return Reference(
+        # The pieces are kept (literal text, plain References), so JSON written as a
+        # template is parsed with its references in place (iac.parse_document).
+        parts: list[Any] = []
+        for p in pieces:
+            r = _plain(p) if isinstance(p, Reference) else _render(p)
+            if isinstance(r, Unknown):
+                return r
+            if r != "":
+                parts.append(r)
+        rendered = "".join(p.text if isinstance(p, Reference) else p for p in parts)
+        return Interpolated(
             rendered if single is None else _wrap(pieces),
             target=single.target if single else None,
             attribute=single.attribute if single else None,
+            parts=tuple(parts),
         )
     out = []
     for p in pieces:
@@ -504,6 +515,14 @@ def _concat(pieces: list[Any], text: str) -> Any:
             return r
         out.append(r)
     return "".join(out)
+
+
+def _plain(ref: Reference) -> Reference:
+    """A resource object used inside a template: the plain reference (the pieces are kept in
+    the inventory, which holds no tie to the evaluation)."""
+    if isinstance(ref, ResourceObject):
+        return Reference(ref.text, target=ref.target, attribute=ref.attribute)
+    return ref
 
 
 def _wrap(pieces: list[Any]) -> str:

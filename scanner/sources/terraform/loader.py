@@ -338,9 +338,12 @@ class RootLoader:
                 )
                 config.resources.append(resource)
                 config.suppressions.extend(_suppressions(block, address))
+        # Event targets into their rules, policy attachments into their roles, ...
+        config.resources, config.suppressions, joined = mapping.join(config.resources, config.suppressions)
         if self.unscanned:
             config.scope = replace(scope, unscanned=tuple(self.unscanned))
         config.errors.extend(self.errors)
+        config.errors.extend(joined)
         # Every file of the root broken: nothing of it was scanned, which a scan of only it
         # must say with exit 2, not with an empty pass.
         config.scanned = mod.blocks > 0 or not mod.errors

@@ -4,15 +4,68 @@ properties, one small table per type, with the provider defaults of absent attri
 
 Only the types the rules read are mapped; the others are left out of the inventory
 (a reference to one stays a `Reference`, which is all a rule needs to know).
+
+A few Terraform resources are not resources of their own in CloudFormation's vocabulary;
+`join` puts them where CloudFormation has them, once a configuration is loaded:
+- `aws_cloudwatch_event_target` -> one entry of its rule's `Targets`. The rule is found by
+  reference (`rule = aws_cloudwatch_event_rule.r.name`) or by literal name on the same bus
+  and deployment. A target whose rule is not declared in the configuration becomes a
+  placeholder rule of its own (id: the target's address) that holds it: the target is still
+  judged; every property of the rule the configuration does not say reads as Unknown.
+- `aws_iam_role_policy_attachment` / `aws_iam_policy_attachment` -> the policy ARN is added
+  to the declared role's `ManagedPolicyArns` (the role found by reference, name or ARN), as
+  CloudFormation writes it. An attachment to a role the configuration does not declare adds
+  nothing (that role is not in the inventory: whatever reads it is unknown anyway); one whose
+  role cannot be decided is a scan error, never silently dropped.
+- `aws_cloudwatch_log_resource_policy` with `policy_name` -> an account-level
+  `AWS::Logs::ResourcePolicy`; with `resource_arn` (a log-group-scoped policy) -> the log
+  group's `ResourcePolicyDocument`, as CloudFormation's `AWS::Logs::LogGroup` has it, or,
+  when the log group is not declared, a placeholder log group (id: the policy's address)
+  holding only its name and that document. A log-group-scoped policy is never made an
+  account-level one: it grants nothing on other log groups.
+- `aws_kms_key_policy` -> the declared key's `KeyPolicy` (else a placeholder key).
+- `aws_sns_topic.policy` / `aws_sqs_queue.policy` -> an `AWS::SNS::TopicInlinePolicy` /
+  `AWS::SQS::QueueInlinePolicy` of its own (id: the topic's address + "#policy"), the same
+  record `aws_sns_topic_policy` / `aws_sqs_queue_policy` give.
+Properties named with a leading "_" carry what `join` needs and never reach the inventory.
+Policy documents (and event patterns, redrive policies) are stored parsed (`document`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from scanner.model import BUCKET, ENDPOINT, ENDPOINT_CONFIG, FUNCTION, TRAIL, Reference, Unknown
+from scanner.model import (
+    BUCKET,
+    ENDPOINT,
+    ENDPOINT_CONFIG,
+    EVENT_BUS,
+    EVENT_BUS_POLICY,
+    EVENT_RULE,
+    FUNCTION,
+    KMS_ALIAS,
+    KMS_KEY,
+    LAMBDA_PERMISSION,
+    LOG_GROUP,
+    LOGS_POLICY,
+    MANAGED_POLICY,
+    QUEUE,
+    QUEUE_INLINE_POLICY,
+    ROLE,
+    ROLE_POLICY,
+    TOPIC,
+    TOPIC_INLINE_POLICY,
+    TRAIL,
+    InlineSuppression,
+    Reference,
+    Resource,
+    ScanError,
+    Unknown,
+    show,
+)
+from scanner.sources.iac import Placeholder, name_of, parse_document
 
 _ABSENT = object()
 
@@ -25,7 +78,12 @@ class F:
     default: Any = _ABSENT
     block: Mapping[str, F] | None = None  # a nested block, mapped element by element
     single: bool = False  # a MaxItems-1 block: a mapping, not a list
-    convert: Callable[[Any], Any] | None = None
+    convert: Callable[[Any], Any] | None = None  # of a literal value; None: left out
+    document: bool = False  # JSON text (or a template of it) -> a structure
+    listed: bool = False  # one value -> a list of it (CloudFormation takes a list)
+    # Optional+Computed in the provider: when the configuration leaves it out, the value a
+    # plan shows as unknown is the provider's or the service's choice, mapped as absent.
+    chosen: bool = False
 
 
 @dataclass(frozen=True)
@@ -34,6 +92,10 @@ class Table:
     fields: Mapping[str, F]
     name_attr: str | None = None  # the attribute holding the resource's own name
     computed: Mapping[str, Callable[[Mapping[str, Any], str], Any]] = field(default_factory=dict)
+    # How the record joins its configuration (see `join`): None, a resource of its own.
+    join: str | None = None
+    # Settles a resource's properties once mapped; returns resources derived from it.
+    post: Callable[[Resource], list[Resource]] | None = None
 
 
 def _strings(value: Any) -> Any:
@@ -55,6 +117,57 @@ def _tags(value: Any) -> Any:
     if isinstance(value, Mapping):
         return [{"Key": k, "Value": v} for k, v in value.items()]
     return value
+
+
+def _first(value: Any) -> Mapping[str, Any] | None:
+    """The element of a MaxItems-1 block (a list of one mapping, in HCL and plans alike)."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return value if isinstance(value, Mapping) else None
+
+
+def _awsvpc(value: Any) -> Any:
+    """ecs_target.network_configuration -> EcsParameters.NetworkConfiguration.AwsVpcConfiguration."""
+    block = _first(value)
+    if block is None:
+        return None
+    vpc = map_values(
+        {
+            "subnets": F("Subnets"),
+            "security_groups": F("SecurityGroups"),
+            "assign_public_ip": F("AssignPublicIp"),
+        },
+        block,
+    )
+    public = vpc.get("AssignPublicIp")
+    if isinstance(public, bool):
+        vpc["AssignPublicIp"] = "ENABLED" if public else "DISABLED"
+    return {"AwsVpcConfiguration": vpc}
+
+
+def _batch(value: Any) -> Any:
+    """batch_target -> BatchParameters (array_size and job_attempts are nested there)."""
+    block = _first(value)
+    if block is None:
+        return None
+    out = map_values({"job_definition": F("JobDefinition"), "job_name": F("JobName")}, block)
+    if block.get("array_size") is not None:
+        out["ArrayProperties"] = {"Size": block["array_size"]}
+    if block.get("job_attempts") is not None:
+        out["RetryStrategy"] = {"Attempts": block["job_attempts"]}
+    return out
+
+
+def _run_command(value: Any) -> Any:
+    if not isinstance(value, list) or not value:
+        return None
+    fields = {"key": F("Key"), "values": F("Values")}
+    return {"RunCommandTargets": [map_values(fields, v) if isinstance(v, Mapping) else v for v in value]}
+
+
+def _never_expires(value: Any) -> Any:
+    """retention_in_days 0 (the provider's default) is CloudFormation's absent RetentionInDays."""
+    return None if value == 0 else value
 
 
 SELECTOR_FIELDS = {
@@ -176,15 +289,345 @@ TABLES: dict[str, Table] = {
         },
         name_attr="name",
     ),
-    "aws_kms_key": Table(
-        "AWS::KMS::Key",
-        {
-            "description": F("Description"),
-            "policy": F("KeyPolicy"),
-            "enable_key_rotation": F("EnableKeyRotation", default=False),
+}
+
+_TARGET_FIELDS: dict[str, F] = {
+    "rule": F("_Rule"),
+    "event_bus_name": F("_EventBusName", default="default"),
+    "target_id": F("Id", chosen=True),
+    "arn": F("Arn"),
+    "role_arn": F("RoleArn"),
+    "input": F("Input"),
+    "input_path": F("InputPath"),
+    "input_transformer": F(
+        "InputTransformer",
+        single=True,
+        block={"input_paths": F("InputPathsMap"), "input_template": F("InputTemplate")},
+    ),
+    "retry_policy": F(
+        "RetryPolicy",
+        single=True,
+        block={
+            "maximum_event_age_in_seconds": F("MaximumEventAgeInSeconds"),
+            "maximum_retry_attempts": F("MaximumRetryAttempts"),
+        },
+    ),
+    "dead_letter_config": F("DeadLetterConfig", single=True, block={"arn": F("Arn")}),
+    "sqs_target": F("SqsParameters", single=True, block={"message_group_id": F("MessageGroupId")}),
+    "kinesis_target": F(
+        "KinesisParameters", single=True, block={"partition_key_path": F("PartitionKeyPath")}
+    ),
+    "http_target": F(
+        "HttpParameters",
+        single=True,
+        block={
+            "path_parameter_values": F("PathParameterValues"),
+            "header_parameters": F("HeaderParameters"),
+            "query_string_parameters": F("QueryStringParameters"),
+        },
+    ),
+    "redshift_target": F(
+        "RedshiftDataParameters",
+        single=True,
+        block={
+            "database": F("Database"),
+            "db_user": F("DbUser"),
+            "secrets_manager_arn": F("SecretManagerArn"),
+            "sql": F("Sql"),
+            "statement_name": F("StatementName"),
+            "with_event": F("WithEvent"),
+        },
+    ),
+    "sagemaker_pipeline_target": F(
+        "SageMakerPipelineParameters",
+        single=True,
+        block={
+            "pipeline_parameter_list": F(
+                "PipelineParameterList", block={"name": F("Name"), "value": F("Value")}
+            )
+        },
+    ),
+    "appsync_target": F("AppSyncParameters", single=True, block={"graphql_operation": F("GraphQLOperation")}),
+    "run_command_targets": F("RunCommandParameters", convert=_run_command),
+    "batch_target": F("BatchParameters", convert=_batch),
+    "ecs_target": F(
+        "EcsParameters",
+        single=True,
+        block={
+            "task_definition_arn": F("TaskDefinitionArn"),
+            "task_count": F("TaskCount", default=1),
+            "launch_type": F("LaunchType"),
+            "platform_version": F("PlatformVersion"),
+            "group": F("Group"),
+            "enable_ecs_managed_tags": F("EnableECSManagedTags"),
+            "enable_execute_command": F("EnableExecuteCommand"),
+            "propagate_tags": F("PropagateTags"),
+            "network_configuration": F("NetworkConfiguration", convert=_awsvpc),
+            "placement_constraint": F(
+                "PlacementConstraints", block={"type": F("Type"), "expression": F("Expression")}
+            ),
+            "ordered_placement_strategy": F(
+                "PlacementStrategies", block={"type": F("Type"), "field": F("Field")}
+            ),
+            "capacity_provider_strategy": F(
+                "CapacityProviderStrategy",
+                block={"capacity_provider": F("CapacityProvider"), "weight": F("Weight"), "base": F("Base")},
+            ),
+            "tags": F("TagList", convert=_tags),
         },
     ),
 }
+
+
+def _rule_state(rule: Resource) -> list[Resource]:
+    """`state` (default ENABLED), or the deprecated `is_enabled` when only it is written."""
+    props = rule.properties
+    enabled = props.pop("_IsEnabled", None)
+    if props.get("State") in (None, ""):
+        if isinstance(enabled, bool):
+            props["State"] = "ENABLED" if enabled else "DISABLED"
+        elif isinstance(enabled, Unknown | Reference):
+            props["State"] = Unknown(f"is_enabled = {show(enabled)} is not known here")
+        else:
+            props["State"] = "ENABLED"
+    return []
+
+
+def _inline_policy(policy_type: str, owner_key: str, attribute: str) -> Callable[[Resource], list[Resource]]:
+    """The owner's `policy` argument -> the inline policy record of its own type."""
+
+    def derive(owner: Resource) -> list[Resource]:
+        document = owner.properties.pop("_Policy", None)
+        if document is None or document == "":
+            return []
+        rid = f"{owner.id}#policy"
+        props = {
+            owner_key: Reference(f"{owner.id}.{attribute}", target=owner.id, attribute=attribute),
+            "PolicyDocument": document,
+        }
+        return [_derived(owner, policy_type, rid, props)]
+
+    return derive
+
+
+def _queue(queue: Resource) -> list[Resource]:
+    """SSE-SQS: what the files say, else the documented default (CloudFormation: "When
+    SqsManagedSseEnabled is not defined, SSE-SQS encryption is enabled by default"; the
+    provider leaves the argument to the service, Optional+Computed): on unless a KMS key is
+    set (the two exclude each other)."""
+    props = queue.properties
+    if props.get("SqsManagedSseEnabled") is None:
+        key = props.get("KmsMasterKeyId")
+        if key is None or key == "":
+            props["SqsManagedSseEnabled"] = True
+        elif isinstance(key, Unknown):
+            props["SqsManagedSseEnabled"] = Unknown(f"depends on kms_master_key_id: {key.reason}")
+        else:
+            props["SqsManagedSseEnabled"] = False
+    return _inline_policy(QUEUE_INLINE_POLICY, "Queue", "url")(queue)
+
+
+def _role(role: Resource) -> list[Resource]:
+    """An empty `inline_policy {}` block (the provider's way to say "none") is no policy."""
+    policies = role.properties.get("Policies")
+    if isinstance(policies, list):
+        kept = [p for p in policies if not (isinstance(p, Mapping) and not p)]
+        if kept:
+            role.properties["Policies"] = kept
+        else:
+            del role.properties["Policies"]
+    return []
+
+
+TABLES.update(
+    {
+        "aws_cloudwatch_event_rule": Table(
+            EVENT_RULE,
+            {
+                "name": F("Name", chosen=True),
+                "event_bus_name": F("EventBusName", default="default"),
+                "description": F("Description"),
+                "state": F("State", chosen=True),
+                "is_enabled": F("_IsEnabled", chosen=True),
+                "role_arn": F("RoleArn"),
+                "schedule_expression": F("ScheduleExpression"),
+                "event_pattern": F("EventPattern", document=True),
+                "tags": F("Tags", convert=_tags),
+            },
+            name_attr="name",
+            post=_rule_state,
+        ),
+        # Not a resource of its own: one entry of its rule's Targets (see `join`).
+        "aws_cloudwatch_event_target": Table(EVENT_RULE, _TARGET_FIELDS, join="event-target"),
+        "aws_cloudwatch_event_bus": Table(
+            EVENT_BUS,
+            {
+                "name": F("Name"),
+                "description": F("Description"),
+                "event_source_name": F("EventSourceName"),
+                "kms_key_identifier": F("KmsKeyIdentifier"),
+                "dead_letter_config": F("DeadLetterConfig", single=True, block={"arn": F("Arn")}),
+                "log_config": F(
+                    "LogConfig",
+                    single=True,
+                    block={"include_detail": F("IncludeDetail"), "level": F("Level")},
+                ),
+                "tags": F("Tags", convert=_tags),
+            },
+            name_attr="name",
+        ),
+        # The whole bus policy document: `Policy` (opscheck), beside the statement form below.
+        "aws_cloudwatch_event_bus_policy": Table(
+            EVENT_BUS_POLICY,
+            {"policy": F("Policy", document=True), "event_bus_name": F("EventBusName", default="default")},
+        ),
+        "aws_cloudwatch_event_permission": Table(
+            EVENT_BUS_POLICY,
+            {
+                "statement_id": F("StatementId"),
+                "principal": F("Principal"),
+                "action": F("Action", default="events:PutEvents"),
+                "condition": F(
+                    "Condition", single=True, block={"key": F("Key"), "type": F("Type"), "value": F("Value")}
+                ),
+                "event_bus_name": F("EventBusName", default="default"),
+            },
+        ),
+        "aws_lambda_permission": Table(
+            LAMBDA_PERMISSION,
+            {
+                "function_name": F("FunctionName"),
+                "action": F("Action"),
+                "principal": F("Principal"),
+                "source_arn": F("SourceArn"),
+                "source_account": F("SourceAccount"),
+                "principal_org_id": F("PrincipalOrgID"),
+                "qualifier": F("Qualifier"),
+                "event_source_token": F("EventSourceToken"),
+                "function_url_auth_type": F("FunctionUrlAuthType"),
+            },
+        ),
+        "aws_sns_topic": Table(
+            TOPIC,
+            {
+                "name": F("TopicName", chosen=True),
+                "kms_master_key_id": F("KmsMasterKeyId"),
+                "fifo_topic": F("FifoTopic", default=False),
+                "policy": F("_Policy", document=True, chosen=True),
+                "tags": F("Tags", convert=_tags),
+            },
+            name_attr="name",
+            post=_inline_policy(TOPIC_INLINE_POLICY, "TopicArn", "arn"),
+        ),
+        "aws_sns_topic_policy": Table(
+            TOPIC_INLINE_POLICY, {"arn": F("TopicArn"), "policy": F("PolicyDocument", document=True)}
+        ),
+        "aws_sqs_queue": Table(
+            QUEUE,
+            {
+                "name": F("QueueName", chosen=True),
+                "fifo_queue": F("FifoQueue", default=False),
+                "content_based_deduplication": F("ContentBasedDeduplication", default=False),
+                "kms_master_key_id": F("KmsMasterKeyId"),
+                "sqs_managed_sse_enabled": F("SqsManagedSseEnabled", chosen=True),
+                "redrive_policy": F("RedrivePolicy", document=True),
+                "policy": F("_Policy", document=True, chosen=True),
+                "tags": F("Tags", convert=_tags),
+            },
+            name_attr="name",
+            post=_queue,
+        ),
+        "aws_sqs_queue_policy": Table(
+            QUEUE_INLINE_POLICY, {"queue_url": F("Queue"), "policy": F("PolicyDocument", document=True)}
+        ),
+        "aws_cloudwatch_log_group": Table(
+            LOG_GROUP,
+            {
+                "name": F("LogGroupName", chosen=True),
+                "retention_in_days": F("RetentionInDays", convert=_never_expires),
+                "kms_key_id": F("KmsKeyId"),
+                "log_group_class": F("LogGroupClass"),
+                "tags": F("Tags", convert=_tags),
+            },
+            name_attr="name",
+        ),
+        "aws_cloudwatch_log_resource_policy": Table(
+            LOGS_POLICY,
+            {
+                "policy_name": F("PolicyName"),
+                "policy_document": F("PolicyDocument", document=True),
+                "resource_arn": F("_ResourceArn"),
+            },
+            name_attr="policy_name",
+            join="log-policy",
+        ),
+        "aws_iam_role": Table(
+            ROLE,
+            {
+                "name": F("RoleName", chosen=True),
+                "path": F("Path"),
+                "description": F("Description"),
+                "assume_role_policy": F("AssumeRolePolicyDocument", document=True),
+                "inline_policy": F(
+                    "Policies",
+                    block={"name": F("PolicyName"), "policy": F("PolicyDocument", document=True)},
+                    chosen=True,
+                ),
+                "managed_policy_arns": F("ManagedPolicyArns", chosen=True),
+                "permissions_boundary": F("PermissionsBoundary"),
+                "max_session_duration": F("MaxSessionDuration"),
+                "tags": F("Tags", convert=_tags),
+            },
+            name_attr="name",
+            post=_role,
+        ),
+        "aws_iam_role_policy": Table(
+            ROLE_POLICY,
+            {
+                "name": F("PolicyName", chosen=True),
+                "role": F("Roles", listed=True),
+                "policy": F("PolicyDocument", document=True),
+            },
+            name_attr="name",
+        ),
+        "aws_iam_policy": Table(
+            MANAGED_POLICY,
+            {
+                "name": F("ManagedPolicyName", chosen=True),
+                "path": F("Path"),
+                "description": F("Description"),
+                "policy": F("PolicyDocument", document=True),
+            },
+            name_attr="name",
+        ),
+        # Not resources of their own: the role's ManagedPolicyArns (see `join`).
+        "aws_iam_role_policy_attachment": Table(
+            ROLE, {"role": F("_Roles", listed=True), "policy_arn": F("_PolicyArn")}, join="attachment"
+        ),
+        "aws_iam_policy_attachment": Table(
+            ROLE, {"roles": F("_Roles"), "policy_arn": F("_PolicyArn")}, join="attachment"
+        ),
+        "aws_kms_key": Table(
+            KMS_KEY,
+            {
+                "description": F("Description"),
+                "policy": F("KeyPolicy", document=True, chosen=True),
+                "enable_key_rotation": F("EnableKeyRotation", default=False),
+                "key_usage": F("KeyUsage"),
+                "customer_master_key_spec": F("KeySpec"),
+                "multi_region": F("MultiRegion"),
+                "tags": F("Tags", convert=_tags),
+            },
+        ),
+        # Not a resource of its own: the key's KeyPolicy (see `join`).
+        "aws_kms_key_policy": Table(
+            KMS_KEY, {"key_id": F("_KeyId"), "policy": F("KeyPolicy", document=True)}, join="key-policy"
+        ),
+        "aws_kms_alias": Table(
+            KMS_ALIAS, {"name": F("AliasName"), "target_key_id": F("TargetKeyId")}, name_attr="name"
+        ),
+    }
+)
 
 
 def map_values(fields: Mapping[str, F], values: Mapping[str, Any]) -> dict[str, Any]:
@@ -197,9 +640,15 @@ def map_values(fields: Mapping[str, F], values: Mapping[str, Any]) -> dict[str, 
             continue
         if spec.block is not None:
             value = _map_block(spec, value)
+        elif spec.document:
+            value = parse_document(value)
         elif spec.convert is not None and not isinstance(value, Unknown | Reference):
             value = spec.convert(value)
-        out[spec.cfn] = value
+        if value is None:  # an empty MaxItems-1 block, a value that means "absent"
+            if spec.default is not _ABSENT:
+                out[spec.cfn] = spec.default
+            continue
+        out[spec.cfn] = [value] if spec.listed and not isinstance(value, list) else value
     return out
 
 
@@ -213,6 +662,11 @@ def _map_block(spec: F, value: Any) -> Any:
     return mapped
 
 
+def provider_chosen(table: Table, attribute: str) -> bool:
+    spec = table.fields.get(attribute)
+    return spec is not None and spec.chosen
+
+
 def computed_attribute(tf_type: str, values: Mapping[str, Any], attribute: str, partition: str) -> Any:
     """An attribute Terraform computes that the files already decide (a bucket's ARN from
     its literal name), or None when it is known only after apply."""
@@ -221,3 +675,238 @@ def computed_attribute(tf_type: str, values: Mapping[str, Any], attribute: str, 
         return None
     value = table.computed[attribute](values, partition)
     return None if value is _ABSENT else value
+
+
+# -- joining records that are parts of other resources ---------------------------------------
+
+
+def _derived(owner: Resource, rtype: str, rid: str, props: dict[str, Any], **raw: Any) -> Resource:
+    """A resource made from another record: at its block, deployed with it."""
+    base = owner.raw if isinstance(owner.raw, Mapping) else {}
+    return Resource(
+        type=rtype,
+        id=rid,
+        name=name_of(rtype, props, rid),
+        properties=props,
+        origin=owner.origin,
+        scope=owner.scope,
+        region=owner.region,
+        provider=owner.provider,
+        partition=owner.partition,
+        exists=owner.exists,
+        raw={**base, "address": owner.id, **raw},
+    )
+
+
+def _tf_type(resource: Resource) -> str | None:
+    raw = resource.raw
+    return raw.get("type") if isinstance(raw, Mapping) else None
+
+
+def _where(resource: Resource) -> dict[str, Any]:
+    """Where a joined record is written (and whether it is created: count/for_each), for
+    results about it to point at its own block."""
+    o = resource.origin
+    return {
+        "address": resource.id,
+        "path": o.path,
+        "start_line": o.start_line,
+        "end_line": o.end_line,
+        "exists": resource.exists,
+    }
+
+
+def _same_deployment(a: Resource, b: Resource) -> bool:
+    return (a.region, a.provider) == (b.region, b.provider)
+
+
+class _Declared:
+    """The declared resources of one type, by address and by their own name (an ARN given
+    for a name is reduced to the name by `name_of_arn`)."""
+
+    def __init__(
+        self, resources: list[Resource], rtype: str, name_key: str, name_of_arn: Callable[[str], str]
+    ) -> None:
+        chosen = [r for r in resources if r.type == rtype]
+        self.by_id = {r.id: r for r in chosen}
+        self.by_name: dict[str, list[Resource]] = {}
+        self.name_of_arn = name_of_arn
+        for r in chosen:
+            name = r.properties.get(name_key)
+            if isinstance(name, str):
+                self.by_name.setdefault(name, []).append(r)
+
+    def find(self, value: Any) -> list[Resource]:
+        """The resources a reference, a name or an ARN designates (none when unknown)."""
+        if isinstance(value, Reference):
+            found = self.by_id.get(value.target) if value.target is not None else None
+            return [found] if found is not None else []
+        if isinstance(value, str):
+            return self.by_name.get(self.name_of_arn(value) if value.startswith("arn:") else value, [])
+        return []
+
+
+def _bus_key(value: Any, buses: Mapping[str, Resource]) -> Any:
+    """A bus name, ARN or reference -> what two of them are compared by (None: unknown)."""
+    if isinstance(value, str):
+        return value.rsplit(":event-bus/", 1)[-1] if value.startswith("arn:") else value
+    if isinstance(value, Reference) and value.target is not None:
+        bus = buses.get(value.target)
+        name = bus.properties.get("Name") if bus is not None else None
+        return name if isinstance(name, str) else ("reference", value.target)
+    return None
+
+
+def _role_name(arn: str) -> str:
+    """arn:aws:iam::a:role/path/NAME -> NAME."""
+    return arn.rsplit("/", 1)[-1] if ":role/" in arn else arn
+
+
+def _log_group_name(arn: Any) -> Any:
+    """arn:aws:logs:r:a:log-group:NAME(:*) -> NAME; anything else as it is."""
+    if isinstance(arn, str) and arn.startswith("arn:") and ":log-group:" in arn:
+        name = arn.split(":log-group:", 1)[1]
+        return name[:-2] if name.endswith(":*") else name
+    return arn
+
+
+def join(
+    resources: list[Resource], suppressions: list[InlineSuppression]
+) -> tuple[list[Resource], list[InlineSuppression], list[ScanError]]:
+    """One configuration's mapped records -> its resources in CloudFormation's shape (see the
+    module docstring). Inline ignores written in a block that joined another resource apply
+    to that resource; those of an owner also cover the records derived from it."""
+    kept: list[Resource] = []
+    joining: list[tuple[str, Resource]] = []
+    derived: dict[str, list[str]] = {}
+    for r in resources:
+        table = TABLES.get(_tf_type(r) or "")
+        if table is not None and table.join is not None:
+            joining.append((table.join, r))
+            continue
+        kept.append(r)
+        if table is not None and table.post is not None:
+            extra = table.post(r)
+            kept.extend(extra)
+            if extra:
+                derived[r.id] = [e.id for e in extra]
+    errors: list[ScanError] = []
+    moved: dict[str, str] = {}
+    rules = _Declared(kept, EVENT_RULE, "Name", lambda arn: arn.rsplit("/", 1)[-1])
+    buses = {r.id: r for r in kept if r.type == EVENT_BUS}
+    roles = _Declared(kept, ROLE, "RoleName", _role_name)
+    groups = _Declared(kept, LOG_GROUP, "LogGroupName", _log_group_name)
+    keys = _Declared(kept, KMS_KEY, "KeyId", str)  # a key has no name: by reference only
+    for kind, r in joining:
+        props = r.properties
+        if kind == "event-target":
+            rule = _target_rule(r, rules, buses)
+            if rule is None:
+                rule = _placeholder_rule(r)
+                kept.append(rule)
+            else:
+                moved[r.id] = rule.id
+            rule.properties.setdefault("Targets", []).append(_target(r))
+            rule.raw.setdefault("targets", []).append(_where(r))
+        elif kind == "attachment":
+            policy_arn = props.get("_PolicyArn")
+            role_values = props.get("_Roles")
+            for value in role_values if isinstance(role_values, list) else [role_values]:
+                if isinstance(value, Unknown) or value is None:
+                    why = value.reason if isinstance(value, Unknown) else "no role is given"
+                    errors.append(
+                        _error(
+                            r,
+                            f"the role cannot be decided ({why}); its policy is attached to no scanned role",
+                        )
+                    )
+                    continue
+                # IAM is global: a role of the configuration is the one, whatever its provider.
+                found = roles.find(value)
+                if not found:
+                    continue  # a role declared elsewhere: not in the inventory at all
+                role = found[0]
+                arns = role.properties.setdefault("ManagedPolicyArns", [])
+                if isinstance(arns, list) and policy_arn not in arns:
+                    arns.append(policy_arn)
+                moved[r.id] = role.id
+        elif kind == "log-policy":
+            resource_arn = props.pop("_ResourceArn", None)
+            if resource_arn is None or resource_arn == "":
+                kept.append(r)  # account-level
+                continue
+            group = next(iter(groups.find(resource_arn)), None)
+            if group is not None:
+                group.properties["ResourcePolicyDocument"] = props.get("PolicyDocument")
+                moved[r.id] = group.id
+            else:
+                reason = f"log group {show(resource_arn)} is not declared in this configuration"
+                known = {
+                    "LogGroupName": _log_group_name(resource_arn),
+                    "ResourcePolicyDocument": props.get("PolicyDocument"),
+                }
+                kept.append(_placeholder(r, LOG_GROUP, reason, known, known["LogGroupName"]))
+        elif kind == "key-policy":
+            key_id = props.pop("_KeyId", None)
+            key = next(iter(keys.find(key_id if isinstance(key_id, Reference) else None)), None)
+            if key is not None:
+                key.properties["KeyPolicy"] = props.get("KeyPolicy")
+                moved[r.id] = key.id
+            else:
+                reason = f"KMS key {show(key_id)} is not declared in this configuration"
+                kept.append(_placeholder(r, KMS_KEY, reason, {"KeyPolicy": props.get("KeyPolicy")}, key_id))
+    out_suppressions = []
+    for s in suppressions:
+        out_suppressions.append(replace(s, resource_id=moved[s.resource_id]) if s.resource_id in moved else s)
+        out_suppressions.extend(replace(s, resource_id=rid) for rid in derived.get(s.resource_id, ()))
+    return kept, out_suppressions, errors
+
+
+def _error(r: Resource, message: str) -> ScanError:
+    path = r.origin.path
+    return ScanError(kind="parse", message=f"{path}: {r.id}: {message}", path=path, line=r.origin.start_line)
+
+
+def _target(r: Resource) -> dict[str, Any]:
+    """A target record -> its entry in the rule's Targets (CloudFormation's target shape)."""
+    target = {k: v for k, v in r.properties.items() if not k.startswith("_")}
+    if target.get("Id") in (None, ""):  # the provider generates one at apply
+        target["Id"] = Reference(f"{r.id}.target_id (known after apply)")
+    return target
+
+
+def _target_rule(target: Resource, rules: _Declared, buses: Mapping[str, Resource]) -> Resource | None:
+    """The declared rule a target names: by reference, or by name on the same bus and
+    deployment (a rule of that name elsewhere is another rule)."""
+    value = target.properties.get("_Rule")
+    found = rules.find(value)
+    if isinstance(value, Reference):
+        return found[0] if found else None
+    bus = _bus_key(target.properties.get("_EventBusName"), buses)
+    if bus is None:
+        return None
+    return next(
+        (
+            rule
+            for rule in found
+            if _bus_key(rule.properties.get("EventBusName"), buses) == bus and _same_deployment(rule, target)
+        ),
+        None,
+    )
+
+
+def _placeholder_rule(target: Resource) -> Resource:
+    name = target.properties.get("_Rule")
+    bus = target.properties.get("_EventBusName")
+    reason = f"event rule {show(name)} (bus {show(bus)}) is not declared in this configuration"
+    return _placeholder(target, EVENT_RULE, reason, {"Name": name, "EventBusName": bus}, name)
+
+
+def _placeholder(r: Resource, rtype: str, reason: str, known: Mapping[str, Any], name: Any) -> Resource:
+    """A resource the record refers to but the configuration does not declare: it carries
+    what the record says of it, the rest is Unknown (`Placeholder`). Its id is the record's
+    address, its location the record's block."""
+    resource = _derived(r, rtype, r.id, {}, placeholder=reason)
+    resource.properties = Placeholder(reason, known)
+    resource.name = name if isinstance(name, str) and name else r.id
+    return resource

@@ -82,13 +82,14 @@ def _module_dirs(module: Mapping[str, Any], base: Path, prefix: str = "") -> dic
     return dirs
 
 
-def _unknown_reference(expression: Any, what: str) -> Reference:
+def _unknown_reference(expression: Any, what: str, prefix: str = "") -> Reference:
     refs = expression.get("references") if isinstance(expression, Mapping) else None
     if refs:
         # Terraform lists `aws_kms_key.k.arn` before `aws_kms_key.k`: the most specific first.
+        # They are written relative to the module: the target's address has its prefix.
         text = str(refs[0])
         target = (
-            ".".join(text.split(".")[:2])
+            prefix + ".".join(text.split(".")[:2])
             if not text.startswith(("var.", "local.", "module.", "data."))
             else None
         )
@@ -97,21 +98,21 @@ def _unknown_reference(expression: Any, what: str) -> Reference:
     return Reference(f"{what} (known after apply)")
 
 
-def _apply_unknown(values: Any, unknown: Any, expressions: Any, what: str) -> Any:
+def _apply_unknown(values: Any, unknown: Any, expressions: Any, what: str, prefix: str = "") -> Any:
     """Put a Reference wherever `after_unknown` says the planned value is not known yet."""
     if unknown is True:
-        return _unknown_reference(expressions, what)
+        return _unknown_reference(expressions, what, prefix)
     if isinstance(unknown, Mapping):
         out = dict(values) if isinstance(values, Mapping) else {}
         for key, flag in unknown.items():
             sub_expr = expressions.get(key) if isinstance(expressions, Mapping) else None
             if isinstance(sub_expr, list):
                 sub_expr = sub_expr[0] if sub_expr else None
-            out[key] = _apply_unknown(out.get(key), flag, sub_expr, f"{what}.{key}")
+            out[key] = _apply_unknown(out.get(key), flag, sub_expr, f"{what}.{key}", prefix)
         return out
     if isinstance(unknown, list) and isinstance(values, list):
         return [
-            _apply_unknown(v, unknown[i] if i < len(unknown) else False, expressions, what)
+            _apply_unknown(v, unknown[i] if i < len(unknown) else False, expressions, what, prefix)
             for i, v in enumerate(values)
         ]
     if isinstance(unknown, list) and values is None and any(unknown):
@@ -140,7 +141,22 @@ def load_plan(path: Path, rel: str, data: Mapping[str, Any], cwd: Path, relative
         base_address = _INDEX.sub("", address)
         entry = config_index.get(base_address) or {}
         expressions = entry.get("expressions") or {}
-        values = _apply_unknown(values, change.get("after_unknown") or {}, expressions, address)
+        after_unknown = change.get("after_unknown") or {}
+        prefix = base_address[: -len(f"{tf_type}.{base_address.rsplit('.', 1)[-1]}")]
+        values = _apply_unknown(values, after_unknown, expressions, address, prefix)
+        if entry and isinstance(after_unknown, Mapping):
+            # An Optional+Computed argument the configuration does not set (a queue's policy,
+            # a target's id) is the provider's or the service's choice: absent for the mapping,
+            # as in the .tf files, so that the same documented defaults apply.
+            values = {
+                k: v
+                for k, v in values.items()
+                if not (
+                    after_unknown.get(k) is True
+                    and k not in expressions
+                    and mapping.provider_chosen(table, k)
+                )
+            }
         block = located(base_address)
         origin = (
             block_origin(block) if block is not None else Origin(SOURCE, path=rel, start_line=1, end_line=1)
@@ -160,6 +176,8 @@ def load_plan(path: Path, rel: str, data: Mapping[str, Any], cwd: Path, relative
         )
         if block is not None:
             config.suppressions.extend(_suppressions(block, address))
+    config.resources, config.suppressions, joined = mapping.join(config.resources, config.suppressions)
+    config.errors.extend(joined)
     return config
 
 
