@@ -54,6 +54,9 @@ BUILT_IN = {
     "DE003": "cloudtrail-lambda-data-events",
     "DE004": "sagemaker-endpoint-invocations-unaudited",
     "DE005": "cloudtrail-data-selector-invalid",
+    "EB008": "eventbridge-lambda-permission-unscoped",
+    "EB009": "eventbridge-bus-policy-public",
+    "EB010": "eventbridge-target-no-dlq",
 }
 
 
@@ -185,8 +188,8 @@ def test_entry_points_discover_exactly_the_built_in_rules_without_errors():
     assert {r.id: r.meta.name for r in ruleset.rules} == BUILT_IN
     assert [r.id for r in ruleset.rules] == sorted(BUILT_IN)
     for r in ruleset.rules:
-        expected_pack = "rules.cloudtrail." if r.id.startswith("CT") else "rules.data_events."
-        assert r.module.startswith(expected_pack), (r.id, r.module)
+        packs = {"CT": "rules.cloudtrail.", "DE": "rules.data_events.", "EB": "rules.eventbridge."}
+        assert r.module.startswith(packs[r.id[:2]]), (r.id, r.module)
 
 
 def test_built_in_rules_come_only_from_the_entry_point_group(monkeypatch):

@@ -34,6 +34,9 @@ CATALOGUE = {
     "DE003": ("cloudtrail-lambda-data-events", "low", "data-events"),
     "DE004": ("sagemaker-endpoint-invocations-unaudited", "medium", "data-events"),
     "DE005": ("cloudtrail-data-selector-invalid", "medium", "data-events"),
+    "EB008": ("eventbridge-lambda-permission-unscoped", "medium", "eventbridge"),
+    "EB009": ("eventbridge-bus-policy-public", "high", "eventbridge"),
+    "EB010": ("eventbridge-target-no-dlq", "low", "eventbridge"),
 }
 
 # Controls RULES.md names in the "fails when" column: (accepted framework keys, control).

@@ -80,6 +80,9 @@ def test_calls_are_counted_per_operation(aws):
         "s3:GetBucketLocation": 2,  # the emulator's ListBuckets lacks BucketRegion (AWS's has it)
         "lambda:ListFunctions": 3,
         "sagemaker:ListEndpoints": 3,
+        "events:ListEventBuses": 3,  # one per region
+        "events:DescribeEventBus": 3,  # the default bus of each region (its policy)
+        "events:ListRules": 3,  # one per bus; no rules, so no targets and no follow-up reads
     }
     assert trail_arn("regional", "eu-west-1") in {r.resource.id for r in outcome.results}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from scanner.sources.aws.collectors.base import Collector
 from scanner.sources.aws.collectors.cloudtrail import CloudTrailCollector
+from scanner.sources.aws.collectors.eventbridge import EventBridgeCollector
 from scanner.sources.aws.collectors.lambda_functions import LambdaFunctionCollector
 from scanner.sources.aws.collectors.s3 import S3BucketCollector
 from scanner.sources.aws.collectors.sagemaker import SageMakerEndpointCollector
@@ -14,6 +15,7 @@ COLLECTORS: tuple[Collector, ...] = (
     S3BucketCollector(),
     LambdaFunctionCollector(),
     SageMakerEndpointCollector(),
+    EventBridgeCollector(),
 )
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
-from collections.abc import Iterable, Mapping
+import urllib.parse
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -34,10 +36,13 @@ class Sink:
         with self._lock:
             self.errors.append(error)
 
-    def gap(self, gap: CollectionGap) -> None:
+    def gap(self, gap: CollectionGap, report: bool = True) -> None:
+        """Record a gap; `report=False` when its error is already reported (one failed
+        listing that leaves several resource types unseen)."""
         with self._lock:
             self.gaps.append(gap)
-            self.errors.append(gap.error)
+            if report:
+                self.errors.append(gap.error)
 
 
 class CollectContext:
@@ -57,6 +62,22 @@ class CollectContext:
         self.account_id = session.account_id
         self.partition = session.partition
         self.scope_id = session.account_id
+        # What has been claimed for reading in this scan (see `claim`). Per scan, not per
+        # process: collectors are module-level singletons shared by every scan.
+        self._claimed: set[Hashable] = set()
+        self._claim_lock = threading.Lock()
+
+    def claim(self, key: Hashable) -> bool:
+        """True for the first caller that claims `key` in this scan, False for every later one.
+
+        Reads that several resources lead to (a queue two targets name, a role two rules
+        use) claim the resource before scheduling its read, so it is read once per scan
+        whichever collector or thread gets there first."""
+        with self._claim_lock:
+            if key in self._claimed:
+                return False
+            self._claimed.add(key)
+            return True
 
     def wants(self, resource_type: str, facet: str | None = None) -> bool:
         if resource_type not in self.needs:
@@ -84,7 +105,13 @@ class CollectContext:
             ) from exc
 
     def paginate(
-        self, service: str, region: str, operation: str, result_key: str, **params: Any
+        self,
+        service: str,
+        region: str,
+        operation: str,
+        result_key: str,
+        subject: str | None = None,
+        **params: Any,
     ) -> list[Any]:
         """All pages of a list call, through botocore's paginator where one exists."""
         client = self.session.client(service, region)
@@ -100,15 +127,24 @@ class CollectContext:
             raise
         except Exception as exc:
             raise to_scan_error(
-                exc, service=service, operation=operation, region=region, account_id=self.account_id
+                exc,
+                service=service,
+                operation=operation,
+                region=region,
+                account_id=self.account_id,
+                subject=subject,
             ) from exc
         return items
 
     def emit(self, resource: Resource) -> None:
         self.sink.add(resource)
 
-    def gap(self, resource_type: str, region: str | None, failure: ApiFailure) -> None:
+    def gap(self, resource_type: str, region: str | None, failure: ApiFailure, *also: str) -> None:
+        """`resource_type` could not be (fully) listed; `also`: further types the same
+        failure leaves unseen (its error is reported once)."""
         self.sink.gap(CollectionGap(resource_type, self.scope_id, failure.error, region))
+        for other in also:
+            self.sink.gap(CollectionGap(other, self.scope_id, failure.error, region), report=False)
 
     def internal(self, what: str, exc: BaseException, region: str | None = None) -> ApiFailure:
         """A failure inside opscheck itself (a bug), described like an API failure."""
@@ -158,4 +194,17 @@ def jsonable(value: Any) -> Any:
         return {k: jsonable(v) for k, v in value.items() if k != "ResponseMetadata"}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
+    return value
+
+
+def parse_document(value: Any) -> Any:
+    """A policy document (or event pattern) as the model stores it: parsed when the API
+    gives JSON text (IAM's URL-encoded text too), else as given; None stays None."""
+    if not isinstance(value, str):
+        return value
+    for text in (value, urllib.parse.unquote(value)):
+        try:
+            return json.loads(text)
+        except ValueError:
+            continue
     return value

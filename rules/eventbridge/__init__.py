@@ -1,0 +1,1 @@
+"""EventBridge target permissions (family `eventbridge`): EB001-EB011."""

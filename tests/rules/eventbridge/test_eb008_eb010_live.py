@@ -1,0 +1,65 @@
+"""EB008-EB010 on a live (emulated) account, through the EventBridge collectors."""
+
+from __future__ import annotations
+
+from eventbridge_world import ACCOUNT, REGION, arn, rule_arn, seed
+
+from testkit import live_scan, results
+
+
+def verdicts(outcome, rule_id: str) -> dict[str, str]:
+    return {
+        r.resource.id + (f"/{r.discriminator}" if r.discriminator else ""): r.status.value
+        for r in results(outcome, rule_id)
+    }
+
+
+def test_eb010_per_target_on_a_live_account(aws):
+    seed(aws)
+    out = live_scan(aws, "EB010", regions=[REGION])
+    got = verdicts(out, "EB010")
+    assert got[f"{rule_arn('nightly')}/work"] == "pass"
+    assert got[f"{rule_arn('nightly')}/score"] == "fail"
+    assert got[f"{rule_arn('train-done', 'ml')}/alerts"] == "pass"
+    assert got[f"{rule_arn('train-failed', 'ml')}/sse"] == "fail"
+    assert len(got) == 10  # every target of every rule, on both buses
+
+
+def test_eb009_bus_policies(aws):
+    seed(aws)
+    events = aws.client("events", region_name=REGION)
+    # moto stores Principal "*" as {"AWS": "arn:aws:iam::*:root"}.
+    events.put_permission(Action="events:PutEvents", Principal="*", StatementId="everyone")
+    events.create_event_bus(Name="org")
+    events.put_permission(
+        EventBusName="org",
+        Action="events:PutEvents",
+        Principal="*",
+        StatementId="org",
+        Condition={"Type": "StringEquals", "Key": "aws:PrincipalOrgID", "Value": "o-abc123"},
+    )
+    out = live_scan(aws, "EB009", regions=[REGION])
+    got = verdicts(out, "EB009")
+    bus = arn("events", "event-bus/{}")
+    assert got[bus.format("default")] == "fail"
+    assert got[bus.format("ml")] == "pass"  # one named partner account
+    assert got[bus.format("org")] == "pass"
+
+
+def test_eb008_function_policies_read_for_targets(aws):
+    seed(aws)
+    lam = aws.client("lambda", region_name=REGION)
+    lam.add_permission(
+        FunctionName="score",
+        StatementId="anyone-events",
+        Action="lambda:InvokeFunction",
+        Principal="events.amazonaws.com",
+    )
+    out = live_scan(aws, "EB008", regions=[REGION])
+    got = verdicts(out, "EB008")
+    function = arn("lambda", "function:score")
+    assert got[function] == "fail"
+    fail = next(r for r in results(out, "EB008") if r.resource.id == function)
+    assert fail.resource.type == "AWS::Lambda::Function" and fail.resource.account_id == ACCOUNT
+    # The alias's own policy (read with Qualifier=prod) holds only the rule-scoped statement.
+    assert got[f"{function}:prod"] == "pass"
