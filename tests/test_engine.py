@@ -54,6 +54,7 @@ BUILT_IN = {
     "DE003": "cloudtrail-lambda-data-events",
     "DE004": "sagemaker-endpoint-invocations-unaudited",
     "DE005": "cloudtrail-data-selector-invalid",
+    "EB001": "eventbridge-lambda-target-permission",
     "EB008": "eventbridge-lambda-permission-unscoped",
     "EB009": "eventbridge-bus-policy-public",
     "EB010": "eventbridge-target-no-dlq",

@@ -11,7 +11,8 @@ from scanner.rule import RuleContext
 
 RULES = {EVENT_RULE: ()}
 
-Judge = Callable[[Resource, Mapping[str, Any], Scope], Result]
+# A judge returns None for a target the rule does not concern (EB001 judges Lambda targets only).
+Judge = Callable[[Resource, Mapping[str, Any], Scope], Result | None]
 
 
 def rule_label(rule: Resource) -> str:
@@ -51,6 +52,8 @@ def per_target(inventory: Inventory, ctx: RuleContext, judge: Judge) -> Iterator
                     )
                     continue
                 result = judge(rule, target, scope)
+                if result is None:
+                    continue
                 result.discriminator = target_key(target, index)
                 result.evidence.setdefault("target", {"Id": target.get("Id"), "Arn": target.get("Arn")})
                 yield result

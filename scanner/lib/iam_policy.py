@@ -355,10 +355,28 @@ def _same_reference(a: Any, b: Any) -> bool:
 Test = Callable[[str, str, bool], _Check]  # (policy value, request value, variables on)
 
 
+def _distinct_arns(a: Any, b: Any) -> bool:
+    """References to the ARNs of two different declared resources: two different values
+    (an ARN names one resource, and holds no wildcard to match another). A data source may
+    read a resource declared beside it, so it is never known to be different."""
+    return (
+        isinstance(a, Reference)
+        and isinstance(b, Reference)
+        and a.target is not None
+        and b.target is not None
+        and a.target != b.target
+        and not any(t.startswith("data.") or ".data." in t for t in (a.target, b.target))
+        and str(a.attribute).lower() == str(b.attribute).lower() == "arn"
+        and not (a.partial or b.partial)
+    )
+
+
 def _compare(pattern: Value, value: Value, test: Test, version: str | None) -> _Check:
     """Compare one policy value with one request value, either of which may be unsettled."""
     if _same_reference(pattern, value):
         return _yes(f"{_q(value)} is the value the policy names")
+    if _distinct_arns(pattern, value):
+        return _no(f"{_q(value)} and {_q(pattern)} are the ARNs of different resources")
     for v in (pattern, value):
         if isinstance(v, Unknown | Reference):
             return _maybe(_why_unsettled(v))
@@ -698,6 +716,8 @@ def _resource_check(st: Statement, resource: Value | None, version: str | None) 
         return _maybe(f"{element} {_qs(st.resources)} names resources but the request gives no resource ARN")
 
     def one(pattern: Value) -> _Check:
+        if pattern == "*":  # every resource, whatever its ARN turns out to be
+            return _yes(_q(pattern))
         check = _compare(pattern, resource, _resource_test, version)
         return _yes(_q(pattern)) if check.state == Match.YES else check  # name the pattern that matched
 

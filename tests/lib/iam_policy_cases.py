@@ -999,6 +999,27 @@ CASES: list[Case] = [
         delivery(
             "lambda:InvokeFunction", FN, Reference("!GetAtt Nightly.Arn", target="Nightly", attribute="Arn")
         ),
+        IMPLICIT,  # two declared rules: two different ARNs
+        "does not hold",
+    ),
+    Case(
+        "data-source-reference-may-be-the-same-rule",
+        policy(
+            lambda_permission(
+                Reference(
+                    "data.aws_cloudwatch_event_rule.r.arn",
+                    target="data.aws_cloudwatch_event_rule.r",
+                    attribute="arn",
+                )
+            )
+        ),
+        delivery(
+            "lambda:InvokeFunction",
+            FN,
+            Reference(
+                "aws_cloudwatch_event_rule.r.arn", target="aws_cloudwatch_event_rule.r", attribute="arn"
+            ),
+        ),
         UNKNOWN,
     ),
     Case(

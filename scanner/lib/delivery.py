@@ -1,0 +1,407 @@
+"""Can EventBridge deliver a rule's events to a target? The resolver the EB rules share.
+
+It finds, for one (rule, target) pair, what the target is (its kind, from a literal ARN or
+from the declared resource an IaC reference points at), the rule's ARN as policies name it
+(`rule/BUS/RULE` on a custom bus; in IaC the reference to the rule's ARN, which policies
+written with `aws_cloudwatch_event_rule.r.arn` / `!GetAtt Rule.Arn` name the same way), and
+the resource policies that govern delivery to the target, whatever source they came from
+(scanner/model.py, EventBridge block). Evaluation is the IAM policy evaluator's; what the
+world does not say (a policy not read, a target outside the scanned files) is `unknown`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.inventory import Inventory
+from scanner.lib import event_targets as kinds
+from scanner.lib.event_targets import Target, TargetKind, classify
+from scanner.lib.iam_policy import (
+    Decision,
+    Outcome,
+    Policy,
+    PolicyError,
+    Principal,
+    Request,
+    evaluate,
+    parse_policy,
+)
+from scanner.model import (
+    EVENT_BUS,
+    FUNCTION,
+    LAMBDA_PERMISSION,
+    LAMBDA_POLICY,
+    LOG_GROUP,
+    LOGS_POLICY,
+    QUEUE,
+    QUEUE_INLINE_POLICY,
+    QUEUE_POLICY,
+    TOPIC,
+    TOPIC_INLINE_POLICY,
+    TOPIC_POLICY,
+    Reference,
+    Resource,
+    Scope,
+    Unknown,
+    show,
+)
+
+EVENTS = "events.amazonaws.com"
+# Keys a call from the EventBridge service principal does not carry (they describe an IAM
+# principal's own account or organization); any other key a policy tests stays unknown.
+ABSENT_FOR_SERVICE = frozenset({"aws:PrincipalOrgID", "aws:PrincipalAccount", "aws:PrincipalArn"})
+
+# Declared resource types (CloudFormation names; Terraform resources mapped onto them) and
+# Terraform types the loaders do not model, by the kind of target they are.
+TYPE_KINDS: dict[str, TargetKind] = {
+    FUNCTION: kinds.LAMBDA,
+    "AWS::Lambda::Alias": kinds.LAMBDA,
+    "AWS::Lambda::Version": kinds.LAMBDA,
+    TOPIC: kinds.SNS,
+    QUEUE: kinds.SQS,
+    LOG_GROUP: kinds.LOGS,
+    EVENT_BUS: kinds.EVENT_BUS,
+    "AWS::Kinesis::Stream": kinds.KINESIS,
+    "AWS::KinesisFirehose::DeliveryStream": kinds.FIREHOSE,
+    "AWS::ECS::Cluster": kinds.ECS,
+    "AWS::StepFunctions::StateMachine": kinds.STATES,
+    "AWS::SageMaker::Pipeline": kinds.SAGEMAKER_PIPELINE,
+    "AWS::CodeBuild::Project": kinds.CODEBUILD,
+    "AWS::CodePipeline::Pipeline": kinds.CODEPIPELINE,
+    "AWS::Batch::JobQueue": kinds.BATCH,
+    "AWS::Events::ApiDestination": kinds.API_DESTINATION,
+    "AWS::Redshift::Cluster": kinds.REDSHIFT_DATA,
+    "AWS::SSM::Document": kinds.SSM_RUN_COMMAND,
+}
+TERRAFORM_KINDS: dict[str, TargetKind] = {
+    "aws_lambda_function": kinds.LAMBDA,
+    "aws_lambda_alias": kinds.LAMBDA,
+    "aws_sns_topic": kinds.SNS,
+    "aws_sqs_queue": kinds.SQS,
+    "aws_cloudwatch_log_group": kinds.LOGS,
+    "aws_cloudwatch_event_bus": kinds.EVENT_BUS,
+    "aws_kinesis_stream": kinds.KINESIS,
+    "aws_kinesis_firehose_delivery_stream": kinds.FIREHOSE,
+    "aws_ecs_cluster": kinds.ECS,
+    "aws_sfn_state_machine": kinds.STATES,
+    "aws_sagemaker_pipeline": kinds.SAGEMAKER_PIPELINE,
+    "aws_codebuild_project": kinds.CODEBUILD,
+    "aws_codepipeline": kinds.CODEPIPELINE,
+    "aws_batch_job_queue": kinds.BATCH,
+    "aws_cloudwatch_event_api_destination": kinds.API_DESTINATION,
+    "aws_redshift_cluster": kinds.REDSHIFT_DATA,
+    "aws_ssm_document": kinds.SSM_RUN_COMMAND,
+}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One (rule, target) pair, read."""
+
+    rule: Resource
+    target: Mapping[str, Any]
+    scope: Scope
+    kind: TargetKind
+    arn: Any  # the target's Arn as the source gives it (literal, Reference, Unknown)
+    parsed: Target  # what the literal ARN says (kind `unknown` for a reference)
+    resource: Resource | None  # the target's own resource, when the inventory has it
+    rule_arn: Any
+    rule_account: Any
+    live: bool
+
+    @property
+    def label(self) -> str:
+        return f"target {show(self.target.get('Id'))} ({show(self.arn)})"
+
+
+def read(inventory: Inventory, scope: Scope, rule: Resource, target: Mapping[str, Any]) -> Delivery:
+    arn = target.get("Arn")
+    parsed = classify(arn)
+    resource = _target_resource(inventory, scope, arn)
+    kind = parsed.kind
+    if kind is kinds.UNKNOWN and resource is not None:
+        kind = TYPE_KINDS.get(resource.type, kinds.UNKNOWN)
+    if kind is kinds.UNKNOWN and isinstance(arn, Reference) and arn.target:
+        kind = TERRAFORM_KINDS.get(_terraform_type(arn.target), kinds.UNKNOWN)
+    live = rule.origin.source == "aws"
+    return Delivery(
+        rule=rule,
+        target=target,
+        scope=scope,
+        kind=kind,
+        arn=arn,
+        parsed=parsed,
+        resource=resource,
+        rule_arn=rule_arn(rule),
+        rule_account=rule.account_id if live else Unknown("the account a configuration deploys to"),
+        live=live,
+    )
+
+
+def rule_arn(rule: Resource) -> Any:
+    """The rule's ARN as a policy's aws:SourceArn names it: live, the ARN itself; in IaC,
+    the reference to the declared rule's ARN attribute (a placeholder rule, for a target
+    whose rule is declared elsewhere, has no ARN the files decide)."""
+    if rule.origin.source == "aws":
+        return rule.id
+    # A placeholder's properties carry why they are not declared (scanner.sources.iac).
+    undeclared = getattr(rule.properties, "reason", None)
+    if undeclared:
+        return Unknown(f"the ARN of rule {rule.name} is not decided here: {undeclared}")
+    attribute = "Arn" if rule.origin.source == "cloudformation" else "arn"
+    return Reference(f"{rule.id}.{attribute}", target=rule.id, attribute=attribute)
+
+
+def _terraform_type(address: str) -> str:
+    """`module.m.aws_sqs_queue.q[0]` -> `aws_sqs_queue`."""
+    parts = [p for p in address.split(".") if p]
+    while len(parts) >= 2 and parts[0] == "module":
+        parts = parts[2:]
+    return parts[0] if parts else ""
+
+
+def _target_resource(inventory: Inventory, scope: Scope, arn: Any) -> Resource | None:
+    if isinstance(arn, Reference):
+        found = inventory.get(arn.target, scope) if arn.target else None
+        return found
+    if isinstance(arn, str):
+        # Live: collected resources are keyed by ARN (a Lambda alias target by its function).
+        found = inventory.get(arn, scope)
+        if found is None and arn.endswith(":*"):
+            found = inventory.get(arn[:-2], scope)
+        return found
+    return None
+
+
+# -- references ---------------------------------------------------------------------------------
+
+
+def refers_to(value: Any, resource: Resource, names: Iterable[str] = ()) -> bool | None:
+    """Does a property value (an ARN, a name, a URL, a reference) name this resource?
+    None when it cannot be told (an unknown value, a reference without a target)."""
+    if isinstance(value, Reference):
+        return value.target == resource.id if value.target else None
+    if isinstance(value, Unknown):
+        return None
+    if not isinstance(value, str):
+        return False
+    return value == resource.id or value in {resource.name, *names}
+
+
+# -- resource policies ------------------------------------------------------------------------
+
+
+@dataclass
+class Policies:
+    """The resource policies that govern delivery to one target, parsed, with what could not
+    be read said out loud."""
+
+    policies: list[Policy] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # resource ids, for the evidence
+    unknown: list[str] = field(default_factory=list)  # why some policy is not known
+
+    def add(self, resource: Resource, document: Any, name: str) -> None:
+        self.sources.append(resource.id)
+        if document is None:
+            return  # read, and absent
+        try:
+            self.policies.append(parse_policy(document, name=name))
+        except PolicyError as exc:
+            self.unknown.append(f"{name} cannot be evaluated: {exc}")
+
+
+def resource_policies(inventory: Inventory, d: Delivery) -> Policies | Unknown:
+    """Every resource policy on the target of `d` (Lambda, SNS, SQS, CloudWatch Logs), or
+    Unknown when the target itself is not in the scanned world."""
+    if d.live:
+        return _live_policies(inventory, d)
+    if d.resource is None:
+        return Unknown(f"{show(d.arn)} is not declared in the scanned files")
+    return _declared_policies(inventory, d)
+
+
+def _live_policies(inventory: Inventory, d: Delivery) -> Policies | Unknown:
+    arn = d.arn if isinstance(d.arn, str) else None
+    if arn is None:
+        return Unknown(f"the target ARN is not known ({show(d.arn)})")
+    found = Policies()
+    if d.kind is kinds.LOGS:
+        group = d.resource
+        if group is None:
+            return Unknown(f"log group {d.parsed.name} was not read")
+        found.add(
+            group,
+            _settled(group.get("ResourcePolicyDocument"), found, "log group policy"),
+            "log group policy",
+        )
+        for policy in inventory.of_type(LOGS_POLICY, d.scope):
+            if policy.region == d.parsed.region:
+                found.add(policy, policy.get("PolicyDocument"), f"logs resource policy {policy.name}")
+        return found
+    holder = inventory.get(f"{arn}#policy", d.scope)
+    if holder is None:
+        return Unknown(f"the policy of {arn} was not read (another account or region, or the read failed)")
+    document = holder.get("PolicyDocument")
+    if isinstance(document, Unknown):
+        return Unknown(f"the policy of {arn} could not be read: {document.reason}")
+    found.add(holder, document, _policy_name(d.kind))
+    return found
+
+
+def _settled(value: Any, found: Policies, name: str) -> Any:
+    if isinstance(value, Unknown | Reference):
+        found.unknown.append(f"{name} is not known ({show(value)})")
+        return None
+    return value
+
+
+def _policy_name(kind: TargetKind) -> str:
+    return {kinds.LAMBDA: "function policy", kinds.SNS: "topic policy", kinds.SQS: "queue policy"}.get(
+        kind, "resource policy"
+    )
+
+
+def _declared_policies(inventory: Inventory, d: Delivery) -> Policies:
+    target = d.resource
+    assert target is not None
+    found = Policies()
+    scope = d.scope
+    if d.kind is kinds.LAMBDA:
+        for res in inventory.of_type(LAMBDA_POLICY, scope):
+            if _names(res.get("ResourceArn"), target, found):
+                found.add(
+                    res, _settled(res.get("PolicyDocument"), found, res.name), f"resource policy {res.name}"
+                )
+        for res in inventory.of_type(LAMBDA_PERMISSION, scope):
+            if _names(res.get("FunctionName"), target, found):
+                found.add(res, permission_statement(res), f"permission {res.name}")
+    elif d.kind is kinds.SNS:
+        for res in inventory.of_type(TOPIC_INLINE_POLICY, scope):
+            if _names(res.get("TopicArn"), target, found):
+                found.add(
+                    res, _settled(res.get("PolicyDocument"), found, res.name), f"topic policy {res.name}"
+                )
+        for res in inventory.of_type(TOPIC_POLICY, scope):
+            if _names_any(res.get("Topics"), target, found):
+                found.add(
+                    res, _settled(res.get("PolicyDocument"), found, res.name), f"topic policy {res.name}"
+                )
+    elif d.kind is kinds.SQS:
+        for res in inventory.of_type(QUEUE_INLINE_POLICY, scope):
+            if _names(res.get("Queue"), target, found):
+                found.add(
+                    res, _settled(res.get("PolicyDocument"), found, res.name), f"queue policy {res.name}"
+                )
+        for res in inventory.of_type(QUEUE_POLICY, scope):
+            if _names_any(res.get("Queues"), target, found):
+                found.add(
+                    res, _settled(res.get("PolicyDocument"), found, res.name), f"queue policy {res.name}"
+                )
+    elif d.kind is kinds.LOGS:
+        document = target.get("ResourcePolicyDocument")
+        if document is not None:
+            found.add(target, _settled(document, found, "log group policy"), "log group policy")
+        for res in inventory.of_type(LOGS_POLICY, scope):
+            found.add(
+                res, _settled(res.get("PolicyDocument"), found, res.name), f"logs resource policy {res.name}"
+            )
+    return found
+
+
+def _names(value: Any, target: Resource, found: Policies) -> bool:
+    said = refers_to(value, target)
+    if said is None:
+        found.unknown.append(f"{show(value)} may or may not name {target.name}")
+    return bool(said)
+
+
+def _names_any(values: Any, target: Resource, found: Policies) -> bool:
+    if isinstance(values, Unknown | Reference):
+        found.unknown.append(f"the resources {show(values)} may include {target.name}")
+        return False
+    return any(_names(v, target, found) for v in values or [])
+
+
+def permission_statement(res: Resource) -> dict[str, Any]:
+    """An `AWS::Lambda::Permission` as the function-policy statement Lambda writes for it
+    (AddPermission: SourceArn becomes ArnLike, SourceAccount and PrincipalOrgID StringEquals)."""
+    principal = res.get("Principal")
+    statement: dict[str, Any] = {
+        "Sid": res.name,
+        "Effect": "Allow",
+        "Principal": {"Service": principal}
+        if isinstance(principal, str) and principal.endswith(".amazonaws.com")
+        else ("*" if principal == "*" else {"AWS": principal}),
+        "Action": res.get("Action") or "lambda:InvokeFunction",
+    }
+    conditions: dict[str, dict[str, Any]] = {}
+    if res.get("SourceArn") is not None:
+        conditions.setdefault("ArnLike", {})["AWS:SourceArn"] = res.get("SourceArn")
+    if res.get("SourceAccount") is not None:
+        conditions.setdefault("StringEquals", {})["AWS:SourceAccount"] = res.get("SourceAccount")
+    if res.get("PrincipalOrgID") is not None:
+        conditions.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = res.get("PrincipalOrgID")
+    if conditions:
+        statement["Condition"] = conditions
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+# -- decisions ---------------------------------------------------------------------------------
+
+
+def delivery_request(d: Delivery, action: str) -> Request:
+    """EventBridge calling `action` on the target for this rule."""
+    resource: Any = d.arn
+    if not d.live and d.resource is not None:
+        # Policies in IaC name the target by reference; a literal ARN stays as written.
+        attribute = "Arn" if d.resource.origin.source == "cloudformation" else "arn"
+        resource = (
+            d.arn
+            if isinstance(d.arn, str)
+            else Reference(f"{d.resource.id}.{attribute}", d.resource.id, attribute)
+        )
+    return Request(
+        action=action,
+        resource=resource,
+        principal=Principal(service=EVENTS),
+        context={"aws:SourceArn": d.rule_arn, "aws:SourceAccount": d.rule_account},
+        absent=ABSENT_FOR_SERVICE,
+    )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """allowed: True, False, or None (cannot be decided); why: one sentence; the evidence."""
+
+    allowed: bool | None
+    why: str
+    evidence: dict[str, Any]
+
+
+def resource_policy_allows(inventory: Inventory, d: Delivery, action: str) -> Verdict:
+    """Whether the target's resource policies let EventBridge do `action` for this rule."""
+    found = resource_policies(inventory, d)
+    if isinstance(found, Unknown):
+        return Verdict(None, found.reason, {"policies": []})
+    decision = evaluate(found.policies, delivery_request(d, action)) if found.policies else None
+    evidence: dict[str, Any] = {
+        "policies": found.sources,
+        "statements": [s.sentence() for s in decision.statements] if decision else [],
+        "caveats": [*(decision.caveats if decision else ()), *found.unknown],
+    }
+    if decision is not None and decision.outcome is Outcome.ALLOW:
+        return Verdict(True, decision.reason, evidence)
+    if found.unknown or (decision is not None and decision.outcome is Outcome.UNKNOWN):
+        reason = decision.reason if decision and decision.outcome is Outcome.UNKNOWN else found.unknown[0]
+        return Verdict(None, reason, evidence)
+    if decision is None:
+        return Verdict(False, f"no {_policy_name(d.kind)} exists", evidence)
+    return Verdict(False, _denied(decision), evidence)
+
+
+def _denied(decision: Decision) -> str:
+    if decision.outcome is Outcome.EXPLICIT_DENY:
+        return decision.reason
+    return "no statement lets events.amazonaws.com in for this rule"
