@@ -35,6 +35,14 @@ def main() -> None:
         and r.resource.type == ENDPOINT
         and r.evidence.get("coverage") != Level.FULL.name.lower()
     ]
+    # EventBridge: every rule target appears in EB010's results (one per rule and target).
+    targets = [(r.resource.id, r.evidence["target"]["Arn"]) for r in outcome.results if r.rule_id == "EB010"]
+    rules = {rule for rule, _ in targets}
+    custom_buses = {rule.split(":rule/")[1].split("/")[0] for rule in rules if rule.count("/") == 2}
+    functions = {arn for _, arn in targets if isinstance(arn, str) and ":lambda:" in arn}
+    log_groups = {arn.removesuffix(":*") for _, arn in targets if isinstance(arn, str) and ":logs:" in arn}
+    log_regions = {arn.split(":")[3] for arn in log_groups}
+    buses = regions + len(custom_buses)
     minimum = {
         "sts:GetCallerIdentity": (1, "account id and partition"),
         "ec2:DescribeRegions": (1, "the enabled regions"),
@@ -50,6 +58,15 @@ def main() -> None:
         "lambda:ListFunctions": (regions, "one per region"),
         "sagemaker:ListEndpoints": (regions, "one per region"),
         "sagemaker:DescribeEndpoint": (len(uncovered_endpoints), "capture state matters only when uncovered"),
+        "events:ListEventBuses": (regions, "one per region"),
+        "events:DescribeEventBus": (buses, "one per bus (its policy): a default bus per region + custom buses"),
+        "events:ListRules": (buses, "one per bus: ListRules without a bus name lists the default bus only"),
+        "events:ListTargetsByRule": (len(rules), "one per rule"),
+        "lambda:GetPolicy": (len(functions), "one per function or alias a target names"),
+        "logs:DescribeResourcePolicies": (
+            len(log_regions) + len(log_groups),
+            "account-level once per region with log targets, plus one per log group target",
+        ),
     }
     total_actual = sum(calls.values())
     total_min = sum(m for m, _ in minimum.values())

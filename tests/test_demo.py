@@ -30,10 +30,41 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
     assert verdicts[("DE004", "fraud-scorer")] == ("fail", "low")
     assert verdicts[("DE004", "recsys-ranker")] == ("fail", "medium")
     assert verdicts[("CT008", "123456789012")][0] == "fail"
+    # EventBridge: the default bus lets every account put events, the platform bus one partner.
+    assert verdicts[("EB009", "default")] == ("fail", "high")
+    assert verdicts[("EB009", "ml-events")] == ("pass", "high")
+    # Function policies: scoped to the rule's ARN (on the custom bus), and with no source at all.
+    assert verdicts[("EB008", "score-features")] == ("pass", "medium")
+    assert verdicts[("EB008", "batch-ingest")] == ("fail", "medium")
+    # Dead-letter queues, one result per (rule, target): only the nightly schedule has none.
+    dlq = {
+        (r["resource"]["name"], r["evidence"]["target"]["Id"]): r["status"]
+        for r in doc["results"]
+        if r["rule_id"] == "EB010"
+    }
+    assert len(dlq) == 12
+    assert {k for k, status in dlq.items() if status == "fail"} == {("nightly-batch-ingest", "batch-ingest")}
+    assert dlq[("feature-drift-detected", "score-features")] == "pass"
+    per_target = {
+        (r["rule_id"], r["evidence"]["target"]["Id"]): r["status"]
+        for r in doc["results"]
+        if r["rule_id"] in ("EB001", "EB004", "EB005")
+    }
+    assert per_target[("EB001", "score-features-prod")] == "fail"  # the alias has no permission
+    assert per_target[("EB004", "training-run-logs")] == "fail"  # a RoleArn on a Logs target
+    assert per_target[("EB004", "audit-log")] == "pass"  # TrustEventsToStoreLogEvent covers it
+    assert per_target[("EB005", "inference-audit-stream")] == "fail"  # Kinesis without a role
     calls = doc["scan"]["stats"]["api_calls_by_operation"]
     regions = len(doc["scan"]["targets"][0]["regions"])
     assert calls["cloudtrail:DescribeTrails"] == regions
     assert calls["cloudtrail:GetTrailStatus"] == 2
+    # Every bus described and listed once (a default bus per region, ml-events), every rule's
+    # targets listed once, every function policy a target names read once.
+    assert calls["events:DescribeEventBus"] == calls["events:ListRules"] == regions + 1
+    assert calls["events:ListTargetsByRule"] == 8
+    assert calls["lambda:GetPolicy"] == 3
+    # One account-level read in us-east-1, one per log group a target names (two).
+    assert calls["logs:DescribeResourcePolicies"] == 3
     assert "emulated ML platform account" in out.getvalue()
     for sub in ("", "iac/"):  # every file format, for the account and for the examples
         for fmt in ("json", "sarif", "html"):
@@ -58,6 +89,24 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
         ]
         == "pass"
     )
-    assert (
-        iac_verdicts[("DE004", "examples/cloudformation/ml-platform.yaml", "ChurnEndpointConfig")] == "fail"
-    )
+    cfn = "examples/cloudformation/ml-platform.yaml"
+    assert iac_verdicts[("DE004", cfn, "ChurnEndpointConfig")] == "fail"
+    # EventBridge in Terraform: a permission scoped by source_arn and an unscoped one; the
+    # nightly target has no DLQ. In CloudFormation: a scoped permission, a public bus policy.
+    events = "examples/terraform/ml-platform/events.tf"
+    assert iac_verdicts[("EB008", events, "aws_lambda_permission.refresh_features")] == "pass"
+    assert iac_verdicts[("EB008", events, "aws_lambda_permission.batch_ingest")] == "fail"
+    assert iac_verdicts[("EB008", cfn, "EndpointWatcherPermission")] == "pass"
+    assert iac_verdicts[("EB009", cfn, "DefaultBusPolicy")] == "fail"
+    iac_dlq = {
+        (r["location"]["path"], r["resource"]["id"], r["evidence"]["target"]["Id"]): r["status"]
+        for r in iac["results"]
+        if r["rule_id"] == "EB010"
+    }
+    assert iac_dlq[(events, "aws_cloudwatch_event_rule.nightly_ingest", "batch-ingest")] == "fail"
+    assert iac_dlq[(events, "aws_cloudwatch_event_rule.training_state", "refresh-features")] == "pass"
+    assert iac_dlq[(events, "aws_cloudwatch_event_rule.training_state", "training-jobs")] == "pass"
+    assert iac_dlq[(cfn, "EndpointStateRule", "endpoint-watcher")] == "pass"
+    assert iac_dlq[(cfn, "EndpointStateRule", "endpoint-events")] == "pass"
+    # The SAM events' implicit rules keep their findings.
+    assert iac_dlq[(cfn, "IngestFunctionNightly", "IngestFunctionNightlyLambdaTarget")] == "fail"

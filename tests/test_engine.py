@@ -55,6 +55,8 @@ BUILT_IN = {
     "DE004": "sagemaker-endpoint-invocations-unaudited",
     "DE005": "cloudtrail-data-selector-invalid",
     "EB001": "eventbridge-lambda-target-permission",
+    "EB004": "eventbridge-logs-target-policy",
+    "EB005": "eventbridge-target-role-missing",
     "EB008": "eventbridge-lambda-permission-unscoped",
     "EB009": "eventbridge-bus-policy-public",
     "EB010": "eventbridge-target-no-dlq",

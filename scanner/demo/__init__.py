@@ -6,7 +6,9 @@ the same source, collectors, guard and rules as `opscheck scan --aws`.
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 from unittest import mock
@@ -39,9 +41,34 @@ def demo_scan() -> ScanOutcome:
     with mock.patch.dict(os.environ, env, clear=True), mock_aws():
         session = boto3.Session(region_name=HOME)
         seed(session)
+        _log_group_policies_as_aws_answers(session)
         ruleset = engine.discover()
         live_rules = [r for r in ruleset.rules if "aws" in r.meta.sources]
         return scan_aws(AwsOptions(session=session), live_rules, ruleset.errors)
+
+
+@dataclass
+class _Answer:
+    status_code: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _log_group_policies_as_aws_answers(session: boto3.Session) -> None:
+    """The emulator answers a log-group-scoped DescribeResourcePolicies with the account's
+    policies; AWS answers with the group's own. No seeded log group has one, so the demo
+    answers as AWS would: none. (Against a real account nothing is intercepted.)"""
+
+    def answer(params: dict, **_: object) -> tuple[_Answer, dict] | None:
+        body = params.get("body") or b"{}"
+        try:
+            request = json.loads(body)
+        except ValueError:
+            return None
+        if request.get("policyScope") == "RESOURCE":
+            return _Answer(), {"resourcePolicies": []}
+        return None
+
+    session.events.register("before-call.cloudwatch-logs.DescribeResourcePolicies", answer)
 
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

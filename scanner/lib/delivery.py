@@ -115,6 +115,12 @@ class Delivery:
     def label(self) -> str:
         return f"target {show(self.target.get('Id'))} ({show(self.arn)})"
 
+    @property
+    def as_target(self) -> Target:
+        """The target with the kind the resolver settled on (a reference's kind comes from
+        the resource it points at, not from an ARN)."""
+        return Target(self.parsed.arn, self.kind, self.parsed.parsed, self.parsed.name, self.parsed.qualifier)
+
 
 def read(inventory: Inventory, scope: Scope, rule: Resource, target: Mapping[str, Any]) -> Delivery:
     arn = target.get("Arn")
@@ -351,10 +357,15 @@ def permission_statement(res: Resource) -> dict[str, Any]:
 # -- decisions ---------------------------------------------------------------------------------
 
 
-def delivery_request(d: Delivery, action: str) -> Request:
-    """EventBridge calling `action` on the target for this rule."""
+def delivery_request(d: Delivery, action: str, principal: str = EVENTS) -> Request:
+    """EventBridge (or the service it delivers through) calling `action` on the target for
+    this rule."""
     resource: Any = d.arn
-    if not d.live and d.resource is not None:
+    if d.kind is kinds.LOGS and isinstance(d.arn, str):
+        # A log group's ARN as logs policies name it: `log-group:NAME:*` (what
+        # DescribeLogGroups returns); targets are written with or without the `:*`.
+        resource = d.arn.removesuffix(":*") + ":*"
+    elif not d.live and d.resource is not None:
         # Policies in IaC name the target by reference; a literal ARN stays as written.
         attribute = "Arn" if d.resource.origin.source == "cloudformation" else "arn"
         resource = (
@@ -365,7 +376,7 @@ def delivery_request(d: Delivery, action: str) -> Request:
     return Request(
         action=action,
         resource=resource,
-        principal=Principal(service=EVENTS),
+        principal=Principal(service=principal),
         context={"aws:SourceArn": d.rule_arn, "aws:SourceAccount": d.rule_account},
         absent=ABSENT_FOR_SERVICE,
     )
@@ -380,12 +391,15 @@ class Verdict:
     evidence: dict[str, Any]
 
 
-def resource_policy_allows(inventory: Inventory, d: Delivery, action: str) -> Verdict:
+def resource_policy_allows(
+    inventory: Inventory, d: Delivery, action: str, principal: str = EVENTS
+) -> Verdict:
     """Whether the target's resource policies let EventBridge do `action` for this rule."""
     found = resource_policies(inventory, d)
     if isinstance(found, Unknown):
         return Verdict(None, found.reason, {"policies": []})
-    decision = evaluate(found.policies, delivery_request(d, action)) if found.policies else None
+    request = delivery_request(d, action, principal)
+    decision = evaluate(found.policies, request) if found.policies else None
     evidence: dict[str, Any] = {
         "policies": found.sources,
         "statements": [s.sentence() for s in decision.statements] if decision else [],

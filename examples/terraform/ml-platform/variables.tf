@@ -19,3 +19,9 @@ variable "inference_instance_count" {
   type    = number
   default = 1
 }
+
+variable "artifact_bucket" {
+  description = "Bucket holding the Lambda deployment packages."
+  type        = string
+  default     = "acme-ml-build-artifacts"
+}
