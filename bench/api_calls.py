@@ -59,7 +59,10 @@ def main() -> None:
         "sagemaker:ListEndpoints": (regions, "one per region"),
         "sagemaker:DescribeEndpoint": (len(uncovered_endpoints), "capture state matters only when uncovered"),
         "events:ListEventBuses": (regions, "one per region"),
-        "events:DescribeEventBus": (buses, "one per bus (its policy): a default bus per region + custom buses"),
+        "events:DescribeEventBus": (
+            buses,
+            "one per bus (its policy): a default bus per region + custom buses",
+        ),
         "events:ListRules": (buses, "one per bus: ListRules without a bus name lists the default bus only"),
         "events:ListTargetsByRule": (len(rules), "one per rule"),
         "lambda:GetPolicy": (len(functions), "one per function or alias a target names"),
