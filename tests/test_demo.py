@@ -48,8 +48,10 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
     per_target = {
         (r["rule_id"], r["evidence"]["target"]["Id"]): r["status"]
         for r in doc["results"]
-        if r["rule_id"] in ("EB001", "EB004", "EB005")
+        if r["rule_id"] in ("EB001", "EB004", "EB005", "EB011")
     }
+    assert per_target[("EB011", "score-features-prod")] == "fail"  # a FIFO dead-letter queue
+    assert per_target[("EB011", "training-jobs-queue")] == "pass"
     assert per_target[("EB001", "score-features-prod")] == "fail"  # the alias has no permission
     assert per_target[("EB004", "training-run-logs")] == "fail"  # a RoleArn on a Logs target
     assert per_target[("EB004", "audit-log")] == "pass"  # TrustEventsToStoreLogEvent covers it

@@ -60,6 +60,7 @@ BUILT_IN = {
     "EB008": "eventbridge-lambda-permission-unscoped",
     "EB009": "eventbridge-bus-policy-public",
     "EB010": "eventbridge-target-no-dlq",
+    "EB011": "eventbridge-dlq-not-deliverable",
 }
 
 

@@ -38,6 +38,7 @@ CATALOGUE = {
     "EB004": ("eventbridge-logs-target-policy", "high", "eventbridge"),
     "EB005": ("eventbridge-target-role-missing", "high", "eventbridge"),
     "EB008": ("eventbridge-lambda-permission-unscoped", "medium", "eventbridge"),
+    "EB011": ("eventbridge-dlq-not-deliverable", "medium", "eventbridge"),
     "EB009": ("eventbridge-bus-policy-public", "high", "eventbridge"),
     "EB010": ("eventbridge-target-no-dlq", "low", "eventbridge"),
 }
