@@ -55,6 +55,8 @@ BUILT_IN = {
     "DE004": "sagemaker-endpoint-invocations-unaudited",
     "DE005": "cloudtrail-data-selector-invalid",
     "EB001": "eventbridge-lambda-target-permission",
+    "EB002": "eventbridge-sns-target-policy",
+    "EB003": "eventbridge-sqs-target-policy",
     "EB004": "eventbridge-logs-target-policy",
     "EB005": "eventbridge-target-role-missing",
     "EB008": "eventbridge-lambda-permission-unscoped",

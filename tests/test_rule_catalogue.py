@@ -35,6 +35,8 @@ CATALOGUE = {
     "DE004": ("sagemaker-endpoint-invocations-unaudited", "medium", "data-events"),
     "DE005": ("cloudtrail-data-selector-invalid", "medium", "data-events"),
     "EB001": ("eventbridge-lambda-target-permission", "high", "eventbridge"),
+    "EB002": ("eventbridge-sns-target-policy", "high", "eventbridge"),
+    "EB003": ("eventbridge-sqs-target-policy", "high", "eventbridge"),
     "EB004": ("eventbridge-logs-target-policy", "high", "eventbridge"),
     "EB005": ("eventbridge-target-role-missing", "high", "eventbridge"),
     "EB008": ("eventbridge-lambda-permission-unscoped", "medium", "eventbridge"),

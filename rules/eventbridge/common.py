@@ -59,3 +59,48 @@ def per_target(inventory: Inventory, ctx: RuleContext, judge: Judge) -> Iterator
                 yield result
         if scope.is_live:
             yield from ctx.gap_unknowns(inventory, scope, EVENT_RULE, "EventBridge rules")
+
+
+def judge_policy_and_key(
+    inventory: Inventory,
+    ctx: RuleContext,
+    rule: Resource,
+    target: Mapping[str, Any],
+    scope: Scope,
+    kind: Any,
+    action: str,
+    key_actions: tuple[str, ...],
+) -> Result | None:
+    """EB002/EB003: a topic or queue target takes events when EventBridge may call `action`
+    (through an execution role, judged by EB006/EB007, or the target's resource policy) and
+    may use the KMS key that encrypts it."""
+    from scanner.lib import delivery
+
+    d = delivery.read(inventory, scope, rule, target)
+    if d.kind is not kind:
+        return None
+    where = f"{rule_label(rule)}, {d.label}"
+    role = target.get("RoleArn")
+    if isinstance(role, Unknown):
+        return ctx.unknown(
+            rule, f"{where}: whether it uses an execution role is not known ({show(role)}).", {}
+        )
+    if role is not None:
+        access = delivery.Verdict(
+            True, f"it delivers through execution role {show(role)} (EB006/EB007 judge it)", {}
+        )
+    else:
+        access = delivery.resource_policy_allows(inventory, d, action)
+    owner = d.resource if d.resource is not None else None
+    key = delivery.key_allows(inventory, d, owner, key_actions)
+    evidence = {"rule_arn": d.rule_arn, "access": access.evidence, "kms": key.evidence}
+    if access.allowed is False:
+        return ctx.fail(rule, f"{where}: EventBridge may not call {action} on it ({access.why}).", evidence)
+    if key.allowed is False:
+        return ctx.fail(rule, f"{where}: {key.why}, so EventBridge cannot deliver to it.", evidence)
+    if access.allowed is None or key.allowed is None:
+        why = access.why if access.allowed is None else key.why
+        return ctx.unknown(
+            rule, f"{where}: whether EventBridge can deliver to it is not known: {why}.", evidence
+        )
+    return ctx.passed(rule, f"{where}: EventBridge may call {action} on it, and {key.why}.", evidence)

@@ -31,6 +31,8 @@ from scanner.lib.iam_policy import (
 from scanner.model import (
     EVENT_BUS,
     FUNCTION,
+    KMS_ALIAS,
+    KMS_KEY,
     LAMBDA_PERMISSION,
     LAMBDA_POLICY,
     LOG_GROUP,
@@ -365,6 +367,8 @@ def delivery_request(d: Delivery, action: str, principal: str = EVENTS) -> Reque
         # A log group's ARN as logs policies name it: `log-group:NAME:*` (what
         # DescribeLogGroups returns); targets are written with or without the `:*`.
         resource = d.arn.removesuffix(":*") + ":*"
+    elif isinstance(d.arn, Reference) and d.resource is not None and d.arn.target == d.resource.id:
+        pass  # the target as the files name it (`!Ref Topic`, `aws_sqs_queue.q.arn`): policies do too
     elif not d.live and d.resource is not None:
         # Policies in IaC name the target by reference; a literal ARN stays as written.
         attribute = "Arn" if d.resource.origin.source == "cloudformation" else "arn"
@@ -419,3 +423,118 @@ def _denied(decision: Decision) -> str:
     if decision.outcome is Outcome.EXPLICIT_DENY:
         return decision.reason
     return "no statement lets events.amazonaws.com in for this rule"
+
+
+# -- KMS keys of encrypted topics and queues ---------------------------------------------------
+
+AWS_MANAGED_ALIASES = ("alias/aws/",)
+
+
+def key_allows(inventory: Inventory, d: Delivery, owner: Resource | None, actions: Iterable[str]) -> Verdict:
+    """Whether the KMS key that encrypts a target topic or queue lets EventBridge use it.
+    Not encrypted with KMS (or SSE-SQS): nothing to allow. An AWS managed key cannot work:
+    its policy cannot name events.amazonaws.com (SNS/SQS developer guides)."""
+    if owner is None:
+        return Verdict(None, f"{show(d.arn)} was not read or is not declared", {})
+    key_id = owner.get("KmsMasterKeyId")
+    evidence: dict[str, Any] = {"KmsMasterKeyId": key_id}
+    if key_id is None:
+        return Verdict(True, "not encrypted with a KMS key", evidence)
+    if isinstance(key_id, Unknown):
+        return Verdict(None, f"its KMS key is not known ({key_id.reason})", evidence)
+    if isinstance(key_id, str) and key_id.split(":")[-1].startswith(AWS_MANAGED_ALIASES):
+        return Verdict(
+            False,
+            f"it is encrypted with the AWS managed key {key_id}, whose policy cannot allow EventBridge",
+            evidence,
+        )
+    key = _find_key(inventory, d.scope, owner, key_id)
+    if isinstance(key, Unknown):
+        return Verdict(None, key.reason, evidence)
+    evidence["key"] = key.id
+    if key.observed.get("KeyManager") == "AWS":
+        return Verdict(
+            False,
+            f"it is encrypted with AWS managed key {key.name}, whose policy cannot allow EventBridge",
+            evidence,
+        )
+    document = key.get("KeyPolicy")
+    if isinstance(document, Unknown | Reference):
+        return Verdict(None, f"the policy of key {key.name} is not known ({show(document)})", evidence)
+    if document is None:
+        # No policy written: AWS applies the default key policy, which lets the account's IAM
+        # policies decide and names no service principal.
+        return Verdict(
+            False,
+            f"key {key.name} has the default key policy, which does not let events.amazonaws.com use it",
+            evidence,
+        )
+    try:
+        policy = parse_policy(document, name=f"key policy of {key.name}")
+    except PolicyError as exc:
+        return Verdict(None, f"the policy of key {key.name} cannot be evaluated: {exc}", evidence)
+    missing: list[str] = []
+    undecided: list[str] = []
+    for action in actions:
+        request = Request(
+            action=action,
+            resource=key.id if d.live else "*",
+            principal=Principal(service=EVENTS),
+            context={"aws:SourceArn": d.rule_arn, "aws:SourceAccount": d.rule_account},
+            absent=ABSENT_FOR_SERVICE,
+        )
+        decision = evaluate(policy, request)
+        evidence[action] = [s.sentence() for s in decision.statements]
+        if decision.outcome is Outcome.UNKNOWN:
+            undecided.append(f"{action}: {decision.reason}")
+        elif decision.outcome is not Outcome.ALLOW:
+            missing.append(action)
+    if missing:
+        return Verdict(
+            False,
+            f"the policy of key {key.name} does not let events.amazonaws.com call {' and '.join(missing)}",
+            evidence,
+        )
+    if undecided:
+        return Verdict(None, f"the policy of key {key.name} may not allow it ({undecided[0]})", evidence)
+    return Verdict(True, f"the policy of key {key.name} lets EventBridge use it", evidence)
+
+
+def _find_key(inventory: Inventory, scope: Scope, owner: Resource, key_id: Any) -> Resource | Unknown:
+    """The key behind a KmsMasterKeyId: a key or alias reference (IaC), or a key id, key ARN,
+    alias name or alias ARN (live, as the collector recorded it)."""
+    if isinstance(key_id, Reference):
+        found = inventory.get(key_id.target, scope) if key_id.target else None
+    elif isinstance(key_id, str):
+        found = None
+        for candidate in _key_arns(owner, key_id):
+            found = inventory.get(candidate, scope)
+            if found is not None:
+                break
+        if found is None and owner.origin.source != "aws":
+            aliases = [a for a in inventory.of_type(KMS_ALIAS, scope) if a.get("AliasName") == key_id]
+            found = aliases[0] if len(aliases) == 1 else None
+    else:
+        found = None
+    if found is not None and found.type == KMS_ALIAS:
+        target = found.get("TargetKeyId")
+        if isinstance(target, Reference) and target.target:
+            found = inventory.get(target.target, scope)
+        elif isinstance(target, str):
+            found = inventory.get(target, scope)
+        else:
+            return Unknown(f"the key behind alias {found.name} is not known ({show(target)})")
+    if found is None or found.type != KMS_KEY:
+        return Unknown(f"KMS key {show(key_id)} is not among the scanned resources")
+    return found
+
+
+def _key_arns(owner: Resource, key_id: str) -> list[str]:
+    if key_id.startswith("arn:"):
+        return [key_id]
+    region, account = owner.region, owner.account_id
+    partition = owner.partition or "aws"
+    if region is None or account is None:
+        return []
+    kind = "" if key_id.startswith("alias/") else "key/"
+    return [f"arn:{partition}:kms:{region}:{account}:{kind}{key_id}"]
