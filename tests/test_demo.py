@@ -48,8 +48,11 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
     per_target = {
         (r["rule_id"], r["evidence"]["target"]["Id"]): r["status"]
         for r in doc["results"]
-        if r["rule_id"] in ("EB001", "EB002", "EB003", "EB004", "EB005", "EB011")
+        if r["rule_id"] in ("EB001", "EB002", "EB003", "EB004", "EB005", "EB006", "EB007", "EB011")
     }
+    assert per_target[("EB006", "retrain-pipeline")] == "fail"  # the role trusts Scheduler
+    assert per_target[("EB007", "feature-stream")] == "fail"  # the role may only read the stream
+    assert per_target[("EB007", "endpoint-events-archive")] == "pass"
     assert per_target[("EB002", "model-alerts")] == "fail"  # its customer key omits EventBridge
     assert per_target[("EB003", "batch-scoring-queue")] == "fail"  # no queue policy
     assert per_target[("EB003", "training-jobs-queue")] == "pass"

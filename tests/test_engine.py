@@ -59,6 +59,8 @@ BUILT_IN = {
     "EB003": "eventbridge-sqs-target-policy",
     "EB004": "eventbridge-logs-target-policy",
     "EB005": "eventbridge-target-role-missing",
+    "EB006": "eventbridge-target-role-trust",
+    "EB007": "eventbridge-target-role-permission",
     "EB008": "eventbridge-lambda-permission-unscoped",
     "EB009": "eventbridge-bus-policy-public",
     "EB010": "eventbridge-target-no-dlq",

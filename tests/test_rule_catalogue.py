@@ -39,6 +39,8 @@ CATALOGUE = {
     "EB003": ("eventbridge-sqs-target-policy", "high", "eventbridge"),
     "EB004": ("eventbridge-logs-target-policy", "high", "eventbridge"),
     "EB005": ("eventbridge-target-role-missing", "high", "eventbridge"),
+    "EB006": ("eventbridge-target-role-trust", "high", "eventbridge"),
+    "EB007": ("eventbridge-target-role-permission", "high", "eventbridge"),
     "EB008": ("eventbridge-lambda-permission-unscoped", "medium", "eventbridge"),
     "EB011": ("eventbridge-dlq-not-deliverable", "medium", "eventbridge"),
     "EB009": ("eventbridge-bus-policy-public", "high", "eventbridge"),

@@ -37,9 +37,12 @@ from scanner.model import (
     LAMBDA_POLICY,
     LOG_GROUP,
     LOGS_POLICY,
+    MANAGED_POLICY,
     QUEUE,
     QUEUE_INLINE_POLICY,
     QUEUE_POLICY,
+    ROLE,
+    ROLE_POLICY,
     TOPIC,
     TOPIC_INLINE_POLICY,
     TOPIC_POLICY,
@@ -538,3 +541,132 @@ def _key_arns(owner: Resource, key_id: str) -> list[str]:
         return []
     kind = "" if key_id.startswith("alias/") else "key/"
     return [f"arn:{partition}:kms:{region}:{account}:{kind}{key_id}"]
+
+
+# -- execution roles -----------------------------------------------------------------------------
+
+
+def find_role(inventory: Inventory, scope: Scope, role_arn: Any) -> Resource | Unknown:
+    """The role a target names: by reference (IaC), by ARN (live, as GetRole returned it), or
+    by the name at the end of a literal ARN among declared roles."""
+    if isinstance(role_arn, Reference):
+        found = inventory.get(role_arn.target, scope) if role_arn.target else None
+        if found is not None and found.type == ROLE:
+            return found
+        return Unknown(f"role {role_arn.text} is not declared in the scanned files")
+    if not isinstance(role_arn, str):
+        return Unknown(f"the role is not known ({show(role_arn)})")
+    found = inventory.get(role_arn, scope)
+    if found is not None and found.type == ROLE:
+        return found
+    name = role_arn.rsplit("/", 1)[-1]
+    named = [r for r in inventory.of_type(ROLE, scope) if r.name == name or r.get("RoleName") == name]
+    if len(named) == 1:
+        return named[0]
+    return Unknown(f"role {role_arn} was not read (another account, or not declared in the scanned files)")
+
+
+def role_trusts_events(d: Delivery, role: Resource) -> Verdict:
+    """The role's trust policy lets events.amazonaws.com assume it for this rule."""
+    document = role.get("AssumeRolePolicyDocument")
+    evidence: dict[str, Any] = {"role": role.id}
+    if isinstance(document, Unknown | Reference):
+        return Verdict(None, f"the trust policy of {role.name} is not known ({show(document)})", evidence)
+    try:
+        policy = parse_policy(document, name=f"trust policy of {role.name}")
+    except PolicyError as exc:
+        return Verdict(None, f"the trust policy of {role.name} cannot be evaluated: {exc}", evidence)
+    decision = evaluate(
+        policy,
+        Request(
+            action="sts:AssumeRole",
+            resource=None,
+            principal=Principal(service=EVENTS),
+            context={"aws:SourceArn": d.rule_arn, "aws:SourceAccount": d.rule_account},
+            absent=ABSENT_FOR_SERVICE,
+        ),
+    )
+    evidence["statements"] = [s.sentence() for s in decision.statements]
+    if decision.outcome is Outcome.ALLOW:
+        return Verdict(True, f"{role.name} trusts events.amazonaws.com", evidence)
+    if decision.outcome is Outcome.UNKNOWN:
+        return Verdict(None, decision.reason, evidence)
+    return Verdict(
+        False, f"the trust policy of {role.name} does not let events.amazonaws.com assume it", evidence
+    )
+
+
+def role_policies(inventory: Inventory, scope: Scope, role: Resource) -> tuple[list[Policy], list[str]]:
+    """The role's identity policies (inline, attached managed, and IaC `AWS::IAM::Policy`
+    resources naming it), and what could not be read, as sentences."""
+    policies: list[Policy] = []
+    unread: list[str] = []
+
+    def add(document: Any, name: str) -> None:
+        if isinstance(document, Unknown | Reference):
+            unread.append(f"{name} is not known ({show(document)})")
+            return
+        if document is None:
+            return
+        try:
+            policies.append(parse_policy(document, name=name))
+        except PolicyError as exc:
+            unread.append(f"{name} cannot be evaluated: {exc}")
+
+    inline = role.get("Policies")
+    if isinstance(inline, Unknown | Reference):
+        unread.append(f"the inline policies of {role.name} are not known ({show(inline)})")
+    for item in inline if isinstance(inline, list) else []:
+        if isinstance(item, Mapping):
+            add(item.get("PolicyDocument"), f"inline policy {show(item.get('PolicyName'))}")
+    managed = role.get("ManagedPolicyArns")
+    if isinstance(managed, Unknown | Reference):
+        unread.append(f"the managed policies of {role.name} are not known ({show(managed)})")
+    for arn in managed if isinstance(managed, list) else []:
+        found = inventory.get(arn.target, scope) if isinstance(arn, Reference) and arn.target else None
+        if found is None and isinstance(arn, str):
+            found = inventory.get(arn, scope)
+        if found is None or found.type != MANAGED_POLICY:
+            unread.append(f"managed policy {show(arn)} was not read")
+            continue
+        add(found.get("PolicyDocument"), f"managed policy {found.name}")
+    for res in inventory.of_type(ROLE_POLICY, scope):
+        roles = res.get("Roles")
+        if isinstance(roles, list) and any(refers_to(r, role, [str(role.get("RoleName"))]) for r in roles):
+            add(res.get("PolicyDocument"), f"policy {res.name}")
+    boundary = role.get("PermissionsBoundary")
+    if boundary is not None:
+        unread.append(f"permissions boundary {show(boundary)} is not evaluated")
+    return policies, unread
+
+
+def role_allows(inventory: Inventory, d: Delivery, role: Resource, actions: Iterable[str]) -> Verdict:
+    """The role's identity policies allow every delivery action on the target."""
+    policies, unread = role_policies(inventory, d.scope, role)
+    evidence: dict[str, Any] = {"role": role.id, "caveats": list(unread)}
+    resources = kinds.action_resources(d.as_target, d.target) if isinstance(d.arn, str) else [d.arn]
+    missing: list[str] = []
+    undecided: list[str] = []
+    for action in actions:
+        for resource in resources:
+            decision = evaluate(policies, Request(action=action, resource=resource))
+            evidence[f"{action} on {show(resource)}"] = [s.sentence() for s in decision.statements]
+            if decision.outcome is Outcome.EXPLICIT_DENY or (
+                decision.outcome is Outcome.IMPLICIT_DENY and not unread
+            ):
+                missing.append(action)
+            elif decision.outcome is not Outcome.ALLOW:
+                undecided.append(
+                    f"{action}: {decision.reason}"
+                    if decision.outcome is Outcome.UNKNOWN
+                    else f"{action}: {unread[0]}"
+                )
+    if missing:
+        return Verdict(
+            False,
+            f"the policies of {role.name} do not allow {', '.join(dict.fromkeys(missing))} on the target",
+            evidence,
+        )
+    if undecided or (unread and any("boundary" in u for u in unread)):
+        return Verdict(None, undecided[0] if undecided else unread[-1], evidence)
+    return Verdict(True, f"the policies of {role.name} allow {', '.join(actions)}", evidence)
