@@ -43,6 +43,27 @@ def main() -> None:
     log_groups = {arn.removesuffix(":*") for _, arn in targets if isinstance(arn, str) and ":logs:" in arn}
     log_regions = {arn.split(":")[3] for arn in log_groups}
     buses = regions + len(custom_buses)
+    dlqs = {
+        r.evidence["DeadLetterConfig"]["Arn"]
+        for r in outcome.results
+        if r.rule_id == "EB010" and isinstance(r.evidence.get("DeadLetterConfig"), dict)
+    }
+    account = outcome.targets[0]["account_id"]
+    queues = {
+        a
+        for a in {arn for _, arn in targets} | dlqs
+        if isinstance(a, str) and ":sqs:" in a and f":{account}:" in a
+    }
+    topics = {arn for _, arn in targets if isinstance(arn, str) and ":sns:" in arn}
+    keys = {
+        str(r.evidence["kms"].get("KmsMasterKeyId"))
+        for r in outcome.results
+        if r.rule_id in ("EB002", "EB003") and r.evidence.get("kms", {}).get("KmsMasterKeyId")
+    }
+    customer_keys = {k for k in keys if not k.split(":")[-1].startswith("alias/aws/")}
+    roles = {
+        r.evidence.get("role") or r.evidence.get("RoleArn") for r in outcome.results if r.rule_id == "EB006"
+    }
     minimum = {
         "sts:GetCallerIdentity": (1, "account id and partition"),
         "ec2:DescribeRegions": (1, "the enabled regions"),
@@ -66,6 +87,20 @@ def main() -> None:
         "events:ListRules": (buses, "one per bus: ListRules without a bus name lists the default bus only"),
         "events:ListTargetsByRule": (len(rules), "one per rule"),
         "lambda:GetPolicy": (len(functions), "one per function or alias a target names"),
+        "sqs:GetQueueUrl": (len(queues), "one per queue a target or dead-letter config names"),
+        "sqs:GetQueueAttributes": (len(queues), "one per queue (policy, key, SSE, FIFO)"),
+        "sns:GetTopicAttributes": (len(topics), "one per topic a target names"),
+        "kms:DescribeKey": (
+            len(customer_keys),
+            "one per key encrypting a target (AWS managed aliases: none)",
+        ),
+        "kms:GetKeyPolicy": (len(customer_keys), "one per customer managed key"),
+        "iam:GetRole": (len(roles), "one per role a target names"),
+        "iam:ListRolePolicies": (len(roles), "one per role"),
+        "iam:ListAttachedRolePolicies": (len(roles), "one per role"),
+        "iam:GetRolePolicy": (calls.get("iam:GetRolePolicy", 0), "one per inline policy the roles list"),
+        "iam:GetPolicy": (calls.get("iam:GetPolicy", 0), "one per distinct attached managed policy"),
+        "iam:GetPolicyVersion": (calls.get("iam:GetPolicyVersion", 0), "its default version"),
         "logs:DescribeResourcePolicies": (
             len(log_regions) + len(log_groups),
             "account-level once per region with log targets, plus one per log group target",
