@@ -95,6 +95,7 @@ def judge_policy_and_key(
     key = delivery.key_allows(inventory, d, owner, key_actions)
     evidence = {"rule_arn": d.rule_arn, "access": access.evidence, "kms": key.evidence}
     if access.allowed is False:
+        evidence["fix"] = delivery.fix(d, action)
         return ctx.fail(rule, f"{where}: EventBridge may not call {action} on it ({access.why}).", evidence)
     if key.allowed is False:
         return ctx.fail(rule, f"{where}: {key.why}, so EventBridge cannot deliver to it.", evidence)

@@ -99,6 +99,7 @@ def eb001(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
                 f"{where}: whether this rule may invoke the function is not known: {verdict.why}.",
                 evidence,
             )
+        evidence["fix"] = delivery.fix(d, ACTION)
         return ctx.fail(
             r,
             f"{where}: EventBridge may not invoke the function for this rule ({verdict.why}) and the target has no "

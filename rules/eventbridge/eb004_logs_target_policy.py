@@ -86,6 +86,7 @@ def eb004(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
         missing = [a for a, v in verdicts.items() if v.allowed is False]
         undecided = [a for a, v in verdicts.items() if v.allowed is None]
         if missing:
+            evidence["fix"] = delivery.fix(d, *ACTIONS)
             return ctx.fail(
                 r,
                 f"{where}: no logs resource policy lets EventBridge call {' and '.join(missing)} on the group.",

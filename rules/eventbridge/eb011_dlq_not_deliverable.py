@@ -102,6 +102,7 @@ def eb011(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
         verdict = delivery.resource_policy_allows(inventory, d, ACTION)
         evidence = {"rule_arn": d.rule_arn, "fifo": fifo, **verdict.evidence}
         if verdict.allowed is False:
+            evidence["fix"] = delivery.fix(d, ACTION)
             return ctx.fail(
                 r, f"{where}: its queue policy does not let EventBridge send to it ({verdict.why}).", evidence
             )

@@ -670,3 +670,56 @@ def role_allows(inventory: Inventory, d: Delivery, role: Resource, actions: Iter
     if undecided or (unread and any("boundary" in u for u in unread)):
         return Verdict(None, undecided[0] if undecided else unread[-1], evidence)
     return Verdict(True, f"the policies of {role.name} allow {', '.join(actions)}", evidence)
+
+
+# -- the exact permission to add ---------------------------------------------------------------
+
+
+def _expr(value: Any, style: str) -> str:
+    """A value as this source writes it: a literal quoted, a reference as an expression."""
+    if isinstance(value, Reference) and value.target:
+        if style == "terraform":
+            return f"{value.target}.{value.attribute or 'id'}"
+        return f"!GetAtt {value.target}.{value.attribute}" if value.attribute else f"!Ref {value.target}"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return '"<unknown>"'
+
+
+def fix(d: Delivery, *actions: str) -> dict[str, str]:
+    """The statement that lets this rule deliver to this target, in Terraform and
+    CloudFormation, naming this rule's ARN and this target (RULES.md: the remediation shows
+    the exact permission to add)."""
+    rule_tf, rule_cfn = _expr(d.rule_arn, "terraform"), _expr(d.rule_arn, "cloudformation")
+    target_tf, target_cfn = _expr(d.arn, "terraform"), _expr(d.arn, "cloudformation")
+    if d.kind is kinds.LAMBDA:
+        function = d.resource.id if d.resource is not None and not d.live else None
+        name_tf = f"{function}.function_name" if function else f'"{d.parsed.name}"'
+        qualifier = f'\n  qualifier     = "{d.parsed.qualifier}"' if d.parsed.qualifier else ""
+        return {
+            "terraform": (
+                f'resource "aws_lambda_permission" "events" {{\n  action        = "lambda:InvokeFunction"\n'
+                f'  function_name = {name_tf}{qualifier}\n  principal     = "events.amazonaws.com"\n'
+                f"  source_arn    = {rule_tf}\n}}"
+            ),
+            "cloudformation": (
+                "EventsPermission:\n  Type: AWS::Lambda::Permission\n  Properties:\n"
+                f"    Action: lambda:InvokeFunction\n    FunctionName: {target_cfn}\n"
+                f"    Principal: events.amazonaws.com\n    SourceArn: {rule_cfn}"
+            ),
+        }
+    condition = "ArnEquals" if d.kind in (kinds.SNS, kinds.SQS) else "ArnLike"
+    listed = ", ".join(f'"{a}"' for a in actions)
+    return {
+        "terraform": (
+            f"statement {{\n  actions   = [{listed}]\n  resources = [{target_tf}]\n"
+            '  principals {\n    type        = "Service"\n    identifiers = ["events.amazonaws.com"]\n  }\n'
+            f'  condition {{\n    test     = "{condition}"\n    variable = "aws:SourceArn"\n'
+            f"    values   = [{rule_tf}]\n  }}\n}}"
+        ),
+        "cloudformation": (
+            "- Effect: Allow\n  Principal: {Service: events.amazonaws.com}\n"
+            f"  Action: [{', '.join(actions)}]\n  Resource: {target_cfn}\n"
+            f'  Condition:\n    {condition}: {{"aws:SourceArn": {rule_cfn}}}'
+        ),
+    }

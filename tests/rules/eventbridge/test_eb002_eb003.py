@@ -175,3 +175,21 @@ Resources:
     out = scan_iac([path], rules("EB002"), tmp_path)
     assert verdicts(out, "EB002") == {"Rule/allowed": "pass", "Rule/bare": "fail"}
     assert arn  # the shared world helpers stay importable
+
+
+def test_a_queue_fail_shows_the_statement_to_add(tmp_path: Path):
+    text = TF.replace(
+        'resource "aws_sqs_queue_policy" "closed"', 'resource "aws_sqs_queue_policy" "unused"'
+    ).replace(
+        "queue_url = aws_sqs_queue.closed.id",
+        'queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/other"',
+    )
+    root = write(tmp_path / "cfg", {"main.tf": text})
+    out = scan_iac([root], rules("EB003"), tmp_path)
+    closed = next(r for r in results(out, "EB003") if r.discriminator == "closed")
+    assert closed.status.value == "fail"
+    snippet = closed.evidence["fix"]["terraform"]
+    assert (
+        'actions   = ["sqs:SendMessage"]' in snippet and "resources = [aws_sqs_queue.closed.arn]" in snippet
+    )
+    assert "values   = [aws_cloudwatch_event_rule.r.arn]" in snippet
