@@ -244,3 +244,24 @@ def test_cloudformation_explicit_deny_beats_the_allow(tmp_path: Path):
     denied = next(r for r in results(out, "EB001") if r.discriminator == "denied")
     assert "denies" in denied.message
     assert json.dumps(denied.evidence, default=str)  # evidence is JSON-ready
+
+
+def test_a_fail_shows_the_exact_permission_to_add(aws, tmp_path: Path):
+    seed(aws)
+    events = aws.client("events", region_name=REGION)
+    events.put_rule(Name="orphan", ScheduleExpression="rate(1 hour)")
+    events.put_targets(Rule="orphan", Targets=[{"Id": "fn", "Arn": arn("lambda", "function:unused-fn")}])
+    out = live_scan(aws, "EB001", regions=[REGION])
+    fail = next(r for r in results(out, "EB001") if r.status.value == "fail")
+    assert f'source_arn    = "{rule_arn("orphan")}"' in fail.evidence["fix"]["terraform"]
+    assert f'SourceArn: "{rule_arn("orphan")}"' in fail.evidence["fix"]["cloudformation"]
+    root = write(tmp_path / "cfg", {"main.tf": TF})
+    tf = scan_iac([root], rules("EB001"), tmp_path)
+    bare = next(r for r in results(tf, "EB001") if r.discriminator == "bare")
+    assert "function_name = aws_lambda_function.bare.function_name" in bare.evidence["fix"]["terraform"]
+    assert "source_arn    = aws_cloudwatch_event_rule.r.arn" in bare.evidence["fix"]["terraform"]
+    path = write(tmp_path / "cfn", {"stack.yaml": CFN}) / "stack.yaml"
+    cfn = scan_iac([path], rules("EB001"), tmp_path)
+    bare = next(r for r in results(cfn, "EB001") if r.discriminator == "bare")
+    assert "SourceArn: !GetAtt Rule.Arn" in bare.evidence["fix"]["cloudformation"]
+    assert "FunctionName: !GetAtt Bare.Arn" in bare.evidence["fix"]["cloudformation"]
