@@ -93,6 +93,14 @@ def judge_policy_and_key(
         access = delivery.resource_policy_allows(inventory, d, action)
     owner = d.resource if d.resource is not None else None
     key = delivery.key_allows(inventory, d, owner, key_actions)
+    if role is not None and key.allowed is False:
+        # With an execution role the key policy may defer to IAM (the role's own KMS
+        # permissions): how that works for SNS/SQS delivery is not documented (facts file).
+        key = delivery.Verdict(
+            None,
+            f"{key.why}; with an execution role the role's KMS permissions may decide instead",
+            key.evidence,
+        )
     evidence = {"rule_arn": d.rule_arn, "access": access.evidence, "kms": key.evidence}
     if access.allowed is False:
         evidence["fix"] = delivery.fix(d, action)

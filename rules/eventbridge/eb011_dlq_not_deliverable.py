@@ -8,6 +8,8 @@ from scanner.inventory import Inventory
 from scanner.lib import delivery
 from scanner.lib import event_targets as kinds
 from scanner.model import (
+    KMS_ALIAS,
+    KMS_KEY,
     QUEUE,
     QUEUE_INLINE_POLICY,
     QUEUE_POLICY,
@@ -21,6 +23,7 @@ from scanner.model import (
 from scanner.rule import RuleContext, rule
 
 ACTION = "sqs:SendMessage"
+KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 
 
 @rule(
@@ -72,7 +75,7 @@ ACTION = "sqs:SendMessage"
     """,
     references=("https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html",),
     compliance={"AWS-WA": ("REL05-BP03",)},
-    needs={**RULES, QUEUE: (), QUEUE_INLINE_POLICY: (), QUEUE_POLICY: ()},
+    needs={**RULES, QUEUE: (), QUEUE_INLINE_POLICY: (), QUEUE_POLICY: (), KMS_KEY: (), KMS_ALIAS: ()},
 )
 def eb011(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
     """A dead-letter queue catches the events EventBridge could not deliver only if it can
@@ -100,11 +103,18 @@ def eb011(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
                 {"DeadLetterConfig": config},
             )
         verdict = delivery.resource_policy_allows(inventory, d, ACTION)
-        evidence = {"rule_arn": d.rule_arn, "fifo": fifo, **verdict.evidence}
+        key = delivery.key_allows(inventory, d, d.resource, KEY_ACTIONS)
+        evidence = {"rule_arn": d.rule_arn, "fifo": fifo, **verdict.evidence, "kms": key.evidence}
         if verdict.allowed is False:
             evidence["fix"] = delivery.fix(d, ACTION)
             return ctx.fail(
                 r, f"{where}: its queue policy does not let EventBridge send to it ({verdict.why}).", evidence
+            )
+        if key.allowed is False:
+            return ctx.fail(r, f"{where}: {key.why}, so EventBridge cannot write to it.", evidence)
+        if key.allowed is None:
+            return ctx.unknown(
+                r, f"{where}: whether EventBridge may use its KMS key is not known: {key.why}.", evidence
             )
         if verdict.allowed is None or fifo is None:
             why = verdict.why if verdict.allowed is None else "whether it is a FIFO queue is not known"

@@ -11,6 +11,7 @@ world does not say (a policy not read, a target outside the scanned files) is `u
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -198,7 +199,21 @@ def refers_to(value: Any, resource: Resource, names: Iterable[str] = ()) -> bool
         return None
     if not isinstance(value, str):
         return False
-    return value == resource.id or value in {resource.name, *names}
+    known = {resource.id, resource.name, *names}
+    return value in known or _named_in(value) in known
+
+
+def _named_in(value: str) -> str | None:
+    """The resource name a literal ARN or SQS queue URL carries: `...:function:NAME[:Q]`,
+    `...:topic-or-queue-name`, `https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`."""
+    if value.startswith("https://") and "/" in value.rstrip("/"):
+        return value.rstrip("/").rsplit("/", 1)[-1]
+    parsed = classify(value).parsed
+    if parsed is None:
+        return None
+    if parsed.service == "lambda" and parsed.resource.startswith("function:"):
+        return parsed.resource.split(":")[1]
+    return parsed.resource.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
 
 
 # -- resource policies ------------------------------------------------------------------------
@@ -285,8 +300,17 @@ def _declared_policies(inventory: Inventory, d: Delivery) -> Policies:
                 found.add(
                     res, _settled(res.get("PolicyDocument"), found, res.name), f"resource policy {res.name}"
                 )
+        wanted = _target_qualifier(d)
         for res in inventory.of_type(LAMBDA_PERMISSION, scope):
-            if _names(res.get("FunctionName"), target, found):
+            if not _names(res.get("FunctionName"), target, found):
+                continue
+            # A permission governs the function or one alias/version: only the target's counts.
+            granted = _permission_qualifier(res)
+            if isinstance(wanted, Unknown) or isinstance(granted, Unknown):
+                found.unknown.append(
+                    f"whether permission {res.name} is for the qualifier the target invokes is not known"
+                )
+            elif granted == wanted:
                 found.add(res, permission_statement(res), f"permission {res.name}")
     elif d.kind is kinds.SNS:
         for res in inventory.of_type(TOPIC_INLINE_POLICY, scope):
@@ -319,6 +343,32 @@ def _declared_policies(inventory: Inventory, d: Delivery) -> Policies:
                 res, _settled(res.get("PolicyDocument"), found, res.name), f"logs resource policy {res.name}"
             )
     return found
+
+
+def _target_qualifier(d: Delivery) -> str | Unknown | None:
+    """The alias or version a Lambda target invokes: from a literal ARN, or the `:NAME` a
+    Terraform template appends to the function's ARN (`"${aws_lambda_function.f.arn}:prod"`)."""
+    if d.parsed.qualifier:
+        return d.parsed.qualifier
+    if isinstance(d.arn, Reference):
+        if str(d.arn.attribute).lower() == "qualified_arn":
+            return Unknown("a qualified ARN names a version published at deployment")
+        tail = re.search(r"\}:([^:}\s]+)$", d.arn.text)
+        if tail:
+            return tail.group(1)
+    return None
+
+
+def _permission_qualifier(res: Resource) -> str | Unknown | None:
+    qualifier = res.get("Qualifier")
+    if isinstance(qualifier, Unknown | Reference):
+        return Unknown(f"the qualifier of {res.name} is not known")
+    if isinstance(qualifier, str):
+        return qualifier
+    name = res.get("FunctionName")
+    if isinstance(name, str) and name.startswith("arn:"):
+        return classify(name).qualifier
+    return None
 
 
 def _names(value: Any, target: Resource, found: Policies) -> bool:

@@ -193,7 +193,11 @@ def role_need(target: Target, rule_account: str | None, rule_region: str | None)
     if target.kind is LOGS:
         return RoleNeed.FORBIDDEN
     if target.kind is EVENT_BUS:
-        return RoleNeed.REQUIRED if (cross_account or cross_region) else RoleNeed.OPTIONAL
+        if cross_region:
+            return RoleNeed.REQUIRED
+        # Another account's bus in this region takes events without a role when its policy
+        # names this account, and needs one when it grants an organization: not readable here.
+        return RoleNeed.UNKNOWN if cross_account else RoleNeed.OPTIONAL
     if cross_account and target.kind.role is RoleNeed.OPTIONAL:
         return RoleNeed.REQUIRED
     return target.kind.role
