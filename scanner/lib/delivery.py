@@ -230,6 +230,9 @@ class Policies:
 
     def add(self, resource: Resource, document: Any, name: str) -> None:
         self.sources.append(resource.id)
+        if isinstance(document, Unknown | Reference):
+            self.unknown.append(f"{name} is not known ({show(document)})")
+            return
         if document is None:
             return  # read, and absent
         try:
@@ -259,7 +262,7 @@ def _live_policies(inventory: Inventory, d: Delivery) -> Policies | Unknown:
             return Unknown(f"log group {d.parsed.name} was not read")
         found.add(
             group,
-            _settled(group.get("ResourcePolicyDocument"), found, "log group policy"),
+            group.get("ResourcePolicyDocument"),
             "log group policy",
         )
         for policy in inventory.of_type(LOGS_POLICY, d.scope):
@@ -276,13 +279,6 @@ def _live_policies(inventory: Inventory, d: Delivery) -> Policies | Unknown:
     return found
 
 
-def _settled(value: Any, found: Policies, name: str) -> Any:
-    if isinstance(value, Unknown | Reference):
-        found.unknown.append(f"{name} is not known ({show(value)})")
-        return None
-    return value
-
-
 def _policy_name(kind: TargetKind) -> str:
     return {kinds.LAMBDA: "function policy", kinds.SNS: "topic policy", kinds.SQS: "queue policy"}.get(
         kind, "resource policy"
@@ -297,9 +293,7 @@ def _declared_policies(inventory: Inventory, d: Delivery) -> Policies:
     if d.kind is kinds.LAMBDA:
         for res in inventory.of_type(LAMBDA_POLICY, scope):
             if _names(res.get("ResourceArn"), target, found):
-                found.add(
-                    res, _settled(res.get("PolicyDocument"), found, res.name), f"resource policy {res.name}"
-                )
+                found.add(res, res.get("PolicyDocument"), f"resource policy {res.name}")
         wanted = _target_qualifier(d)
         for res in inventory.of_type(LAMBDA_PERMISSION, scope):
             if not _names(res.get("FunctionName"), target, found):
@@ -315,33 +309,23 @@ def _declared_policies(inventory: Inventory, d: Delivery) -> Policies:
     elif d.kind is kinds.SNS:
         for res in inventory.of_type(TOPIC_INLINE_POLICY, scope):
             if _names(res.get("TopicArn"), target, found):
-                found.add(
-                    res, _settled(res.get("PolicyDocument"), found, res.name), f"topic policy {res.name}"
-                )
+                found.add(res, res.get("PolicyDocument"), f"topic policy {res.name}")
         for res in inventory.of_type(TOPIC_POLICY, scope):
             if _names_any(res.get("Topics"), target, found):
-                found.add(
-                    res, _settled(res.get("PolicyDocument"), found, res.name), f"topic policy {res.name}"
-                )
+                found.add(res, res.get("PolicyDocument"), f"topic policy {res.name}")
     elif d.kind is kinds.SQS:
         for res in inventory.of_type(QUEUE_INLINE_POLICY, scope):
             if _names(res.get("Queue"), target, found):
-                found.add(
-                    res, _settled(res.get("PolicyDocument"), found, res.name), f"queue policy {res.name}"
-                )
+                found.add(res, res.get("PolicyDocument"), f"queue policy {res.name}")
         for res in inventory.of_type(QUEUE_POLICY, scope):
             if _names_any(res.get("Queues"), target, found):
-                found.add(
-                    res, _settled(res.get("PolicyDocument"), found, res.name), f"queue policy {res.name}"
-                )
+                found.add(res, res.get("PolicyDocument"), f"queue policy {res.name}")
     elif d.kind is kinds.LOGS:
         document = target.get("ResourcePolicyDocument")
         if document is not None:
-            found.add(target, _settled(document, found, "log group policy"), "log group policy")
+            found.add(target, document, "log group policy")
         for res in inventory.of_type(LOGS_POLICY, scope):
-            found.add(
-                res, _settled(res.get("PolicyDocument"), found, res.name), f"logs resource policy {res.name}"
-            )
+            found.add(res, res.get("PolicyDocument"), f"logs resource policy {res.name}")
     return found
 
 
@@ -430,6 +414,12 @@ def delivery_request(d: Delivery, action: str, principal: str = EVENTS) -> Reque
             if isinstance(d.arn, str)
             else Reference(f"{d.resource.id}.{attribute}", d.resource.id, attribute)
         )
+    return service_request(d, action, resource, principal)
+
+
+def service_request(d: Delivery, action: str, resource: Any, principal: str = EVENTS) -> Request:
+    """A service principal acting for this rule: the source keys it carries, the keys it
+    never carries marked absent."""
     return Request(
         action=action,
         resource=resource,
@@ -529,14 +519,7 @@ def key_allows(inventory: Inventory, d: Delivery, owner: Resource | None, action
     missing: list[str] = []
     undecided: list[str] = []
     for action in actions:
-        request = Request(
-            action=action,
-            resource=key.id if d.live else "*",
-            principal=Principal(service=EVENTS),
-            context={"aws:SourceArn": d.rule_arn, "aws:SourceAccount": d.rule_account},
-            absent=ABSENT_FOR_SERVICE,
-        )
-        decision = evaluate(policy, request)
+        decision = evaluate(policy, service_request(d, action, key.id if d.live else "*"))
         evidence[action] = [s.sentence() for s in decision.statements]
         if decision.outcome is Outcome.UNKNOWN:
             undecided.append(f"{action}: {decision.reason}")
@@ -626,16 +609,7 @@ def role_trusts_events(d: Delivery, role: Resource) -> Verdict:
         policy = parse_policy(document, name=f"trust policy of {role.name}")
     except PolicyError as exc:
         return Verdict(None, f"the trust policy of {role.name} cannot be evaluated: {exc}", evidence)
-    decision = evaluate(
-        policy,
-        Request(
-            action="sts:AssumeRole",
-            resource=None,
-            principal=Principal(service=EVENTS),
-            context={"aws:SourceArn": d.rule_arn, "aws:SourceAccount": d.rule_account},
-            absent=ABSENT_FOR_SERVICE,
-        ),
-    )
+    decision = evaluate(policy, service_request(d, "sts:AssumeRole", None))
     evidence["statements"] = [s.sentence() for s in decision.statements]
     if decision.outcome is Outcome.ALLOW:
         return Verdict(True, f"{role.name} trusts events.amazonaws.com", evidence)
@@ -649,45 +623,33 @@ def role_trusts_events(d: Delivery, role: Resource) -> Verdict:
 def role_policies(inventory: Inventory, scope: Scope, role: Resource) -> tuple[list[Policy], list[str]]:
     """The role's identity policies (inline, attached managed, and IaC `AWS::IAM::Policy`
     resources naming it), and what could not be read, as sentences."""
-    policies: list[Policy] = []
-    unread: list[str] = []
-
-    def add(document: Any, name: str) -> None:
-        if isinstance(document, Unknown | Reference):
-            unread.append(f"{name} is not known ({show(document)})")
-            return
-        if document is None:
-            return
-        try:
-            policies.append(parse_policy(document, name=name))
-        except PolicyError as exc:
-            unread.append(f"{name} cannot be evaluated: {exc}")
-
+    found = Policies()
+    unread = found.unknown
     inline = role.get("Policies")
     if isinstance(inline, Unknown | Reference):
         unread.append(f"the inline policies of {role.name} are not known ({show(inline)})")
     for item in inline if isinstance(inline, list) else []:
         if isinstance(item, Mapping):
-            add(item.get("PolicyDocument"), f"inline policy {show(item.get('PolicyName'))}")
+            found.add(role, item.get("PolicyDocument"), f"inline policy {show(item.get('PolicyName'))}")
     managed = role.get("ManagedPolicyArns")
     if isinstance(managed, Unknown | Reference):
         unread.append(f"the managed policies of {role.name} are not known ({show(managed)})")
     for arn in managed if isinstance(managed, list) else []:
-        found = inventory.get(arn.target, scope) if isinstance(arn, Reference) and arn.target else None
-        if found is None and isinstance(arn, str):
-            found = inventory.get(arn, scope)
-        if found is None or found.type != MANAGED_POLICY:
+        policy = inventory.get(arn.target, scope) if isinstance(arn, Reference) and arn.target else None
+        if policy is None and isinstance(arn, str):
+            policy = inventory.get(arn, scope)
+        if policy is None or policy.type != MANAGED_POLICY:
             unread.append(f"managed policy {show(arn)} was not read")
             continue
-        add(found.get("PolicyDocument"), f"managed policy {found.name}")
+        found.add(policy, policy.get("PolicyDocument"), f"managed policy {policy.name}")
     for res in inventory.of_type(ROLE_POLICY, scope):
         roles = res.get("Roles")
         if isinstance(roles, list) and any(refers_to(r, role, [str(role.get("RoleName"))]) for r in roles):
-            add(res.get("PolicyDocument"), f"policy {res.name}")
+            found.add(res, res.get("PolicyDocument"), f"policy {res.name}")
     boundary = role.get("PermissionsBoundary")
     if boundary is not None:
         unread.append(f"permissions boundary {show(boundary)} is not evaluated")
-    return policies, unread
+    return found.policies, unread
 
 
 def role_allows(inventory: Inventory, d: Delivery, role: Resource, actions: Iterable[str]) -> Verdict:
