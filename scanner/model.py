@@ -44,6 +44,8 @@ ENDPOINT_CONFIG = "AWS::SageMaker::EndpointConfig"
 #   IAM Role: RoleName, AssumeRolePolicyDocument, Policies [{PolicyName, PolicyDocument}],
 #     ManagedPolicyArns, PermissionsBoundary; Policy: PolicyName, PolicyDocument, Roles;
 #     ManagedPolicy: ManagedPolicyName, PolicyDocument, Roles (live id: the policy ARN)
+#   ECS TaskDefinition (an ECS target's EcsParameters.TaskDefinitionArn): Family,
+#     TaskRoleArn, ExecutionRoleArn (live id: the ARN as the target names it)
 # Policy documents are stored parsed when the source gives JSON text; text that does not
 # parse stays a string and the rule says why it cannot be evaluated.
 EVENT_BUS = "AWS::Events::EventBus"
@@ -64,6 +66,7 @@ KMS_ALIAS = "AWS::KMS::Alias"
 ROLE = "AWS::IAM::Role"
 ROLE_POLICY = "AWS::IAM::Policy"
 MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
+ECS_TASK_DEFINITION = "AWS::ECS::TaskDefinition"
 
 
 class Severity(enum.StrEnum):

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from scanner.inventory import Inventory
+from scanner.lib import event_targets as kinds
+from scanner.lib.event_targets import TargetKind
 from scanner.model import EVENT_RULE, Reference, Resource, Result, Scope, Unknown, show
 from scanner.rule import RuleContext
 
@@ -31,9 +33,15 @@ def target_key(target: Mapping[str, Any], index: int) -> str:
     return ident if isinstance(ident, str) else f"#{index}"
 
 
-def per_target(inventory: Inventory, ctx: RuleContext, judge: Judge) -> Iterator[Result]:
+def per_target(
+    inventory: Inventory, ctx: RuleContext, judge: Judge, kind: TargetKind | None = None
+) -> Iterator[Result]:
     """One result per target of every rule; an unknown where the targets themselves are not
-    known (an IaC value set at deployment) or where rules could not be listed."""
+    known (an IaC value set at deployment) or where rules could not be listed. A rule about
+    one `kind` of target also answers unknown for a target whose kind cannot be told (its
+    ARN is a variable, or a reference to something not declared)."""
+    from scanner.lib import delivery
+
     for scope in inventory.scopes:
         for rule in inventory.of_type(EVENT_RULE, scope):
             targets = rule.get("Targets")
@@ -52,6 +60,8 @@ def per_target(inventory: Inventory, ctx: RuleContext, judge: Judge) -> Iterator
                     )
                     continue
                 result = judge(rule, target, scope)
+                if result is None and kind is not None:
+                    result = _kind_not_known(ctx, delivery.read(inventory, scope, rule, target), kind)
                 if result is None:
                     continue
                 result.discriminator = target_key(target, index)
@@ -59,6 +69,17 @@ def per_target(inventory: Inventory, ctx: RuleContext, judge: Judge) -> Iterator
                 yield result
         if scope.is_live:
             yield from ctx.gap_unknowns(inventory, scope, EVENT_RULE, "EventBridge rules")
+
+
+def _kind_not_known(ctx: RuleContext, d: Any, kind: TargetKind) -> Result | None:
+    if d.kind is not kinds.UNKNOWN or d.parsed.parsed is not None:
+        return None  # a literal ARN of another service, or a declared resource of another kind
+    return ctx.unknown(
+        d.rule,
+        f"{rule_label(d.rule)}, {d.label}: what the target is cannot be told from its ARN, so whether it is a "
+        f"{kind.label} that EventBridge may deliver to is not known.",
+        {"rule_arn": d.rule_arn},
+    )
 
 
 def judge_policy_and_key(

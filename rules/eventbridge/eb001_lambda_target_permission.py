@@ -81,6 +81,15 @@ def eb001(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
                 f"{where} is in account {other}: its function policy is not read by this scan.",
                 {"RoleArn": role},
             )
+        if role is not None and not d.live and other and d.resource is None:
+            # Which account a configuration deploys to is not in the files: the function may
+            # be another account's, whose policy would have to allow the role too.
+            return ctx.unknown(
+                r,
+                f"{where} is in account {other} and not declared in the scanned files: if that is not the account "
+                "this configuration deploys to, the function's policy must also allow the role, and it is not read.",
+                {"RoleArn": role},
+            )
         if role is not None:
             return ctx.passed(
                 r,
@@ -107,4 +116,4 @@ def eb001(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             evidence,
         )
 
-    yield from per_target(inventory, ctx, judge)
+    yield from per_target(inventory, ctx, judge, kinds.LAMBDA)

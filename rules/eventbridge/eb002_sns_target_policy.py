@@ -88,4 +88,4 @@ def eb002(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             inventory, ctx, r, target, scope, kinds.SNS, "sns:Publish", ("kms:GenerateDataKey", "kms:Decrypt")
         )
 
-    yield from per_target(inventory, ctx, judge)
+    yield from per_target(inventory, ctx, judge, kinds.SNS)

@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from rules.eventbridge.common import RULES, judge_policy_and_key, per_target
+from rules.eventbridge.common import RULES, judge_policy_and_key, per_target, rule_label
 from scanner.inventory import Inventory
+from scanner.lib import delivery
 from scanner.lib import event_targets as kinds
 from scanner.model import (
     KMS_ALIAS,
@@ -15,6 +16,8 @@ from scanner.model import (
     Resource,
     Result,
     Scope,
+    Status,
+    Unknown,
 )
 from scanner.rule import RuleContext, rule
 
@@ -80,12 +83,13 @@ def eb003(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
     rule (an execution role, or a queue policy statement for events.amazonaws.com whose
     aws:SourceArn matches the rule), and, for a KMS-encrypted queue, only with a customer
     managed key whose policy lets events.amazonaws.com call kms:GenerateDataKey and
-    kms:Decrypt. SSE-SQS (the default without a KMS key) needs nothing. One result per
-    (rule, SQS target).
+    kms:Decrypt. SSE-SQS (the default without a KMS key) needs nothing. A FIFO queue also
+    needs a message group on the target (SqsParameters.MessageGroupId) and content-based
+    deduplication on the queue. One result per (rule, SQS target).
     """
 
     def judge(r: Resource, target: Mapping[str, Any], scope: Scope) -> Result | None:
-        return judge_policy_and_key(
+        result = judge_policy_and_key(
             inventory,
             ctx,
             r,
@@ -95,5 +99,23 @@ def eb003(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             "sqs:SendMessage",
             ("kms:GenerateDataKey", "kms:Decrypt"),
         )
+        if result is None:
+            return None
+        d = delivery.read(inventory, scope, r, target)
+        where = f"{rule_label(r)}, {d.label}"
+        problems = delivery.fifo_problems(d)
+        if isinstance(problems, Unknown):
+            if result.status is not Status.PASS:
+                return result
+            return ctx.unknown(
+                r, f"{where}: EventBridge may send to it, but {problems.reason}.", result.evidence
+            )
+        if not problems:
+            return result
+        result.evidence["fifo"] = problems
+        if result.status is Status.FAIL:
+            result.message += f" Also, {'; '.join(problems)}."
+            return result
+        return ctx.fail(r, f"{where}: {'; '.join(problems)}, so no event is delivered.", result.evidence)
 
-    yield from per_target(inventory, ctx, judge)
+    yield from per_target(inventory, ctx, judge, kinds.SQS)

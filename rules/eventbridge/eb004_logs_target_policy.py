@@ -101,7 +101,7 @@ def eb004(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             r, f"{where}: a logs resource policy lets EventBridge write to the group.", evidence
         )
 
-    yield from per_target(inventory, ctx, judge)
+    yield from per_target(inventory, ctx, judge, kinds.LOGS)
 
 
 def _either(inventory: Inventory, d: delivery.Delivery, action: str) -> delivery.Verdict:

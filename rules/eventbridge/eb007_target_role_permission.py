@@ -8,7 +8,7 @@ from rules.eventbridge.eb006_target_role_trust import ROLE_NEEDS
 from scanner.inventory import Inventory
 from scanner.lib import delivery
 from scanner.lib.event_targets import LOGS
-from scanner.model import Resource, Result, Scope, Unknown, show
+from scanner.model import ECS_TASK_DEFINITION, Resource, Result, Scope, Unknown, show
 from scanner.rule import RuleContext, rule
 
 
@@ -48,11 +48,12 @@ from scanner.rule import RuleContext, rule
     """,
     references=("https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html",),
     compliance={"AWS-WA": ("REL05-BP03",)},
-    needs={**RULES, **ROLE_NEEDS},
+    needs={**RULES, **ROLE_NEEDS, ECS_TASK_DEFINITION: ()},
 )
 def eb007(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
     """A target's role must allow the delivery action on the target: kinesis:PutRecord,
-    firehose:PutRecord/PutRecordBatch, ecs:RunTask, ssm:SendCommand, states:StartExecution,
+    firehose:PutRecord/PutRecordBatch, ecs:RunTask (and iam:PassRole, to ECS tasks, of the task
+    and execution roles its task definition names), ssm:SendCommand, states:StartExecution,
     sagemaker:StartPipelineExecution, codebuild:StartBuild, codepipeline:StartPipelineExecution,
     batch:SubmitJob, events:PutEvents, events:InvokeApiDestination,
     redshift-data:ExecuteStatement, or lambda:InvokeFunction / sns:Publish / sqs:SendMessage

@@ -13,7 +13,6 @@ from scanner.model import (
     QUEUE,
     QUEUE_INLINE_POLICY,
     QUEUE_POLICY,
-    Reference,
     Resource,
     Result,
     Scope,
@@ -95,7 +94,7 @@ def eb011(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             if isinstance(arn, Unknown):
                 return ctx.unknown(r, f"{where}: the queue is not known.", {"DeadLetterConfig": config})
             return ctx.fail(r, f"{where} is not an SQS queue.", {"DeadLetterConfig": config})
-        fifo = _fifo(d, arn)
+        fifo = delivery.queue_fifo(d)
         if fifo is True:
             return ctx.fail(
                 r,
@@ -124,15 +123,3 @@ def eb011(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
         return ctx.passed(r, f"{where} is a standard queue EventBridge may send to for this rule.", evidence)
 
     yield from per_target(inventory, ctx, judge)
-
-
-def _fifo(d: delivery.Delivery, arn: Any) -> bool | None:
-    """FIFO queue names end in `.fifo` (SQS requires it); else the queue's FifoQueue."""
-    if isinstance(arn, str) and arn.endswith(".fifo"):
-        return True
-    value = d.resource.get("FifoQueue") if d.resource is not None else None
-    if isinstance(value, bool):
-        return value
-    if d.resource is None or isinstance(value, Unknown | Reference):
-        return None
-    return False  # absent: CloudFormation's default, a standard queue

@@ -30,6 +30,7 @@ from scanner.lib.iam_policy import (
     parse_policy,
 )
 from scanner.model import (
+    ECS_TASK_DEFINITION,
     EVENT_BUS,
     FUNCTION,
     KMS_ALIAS,
@@ -55,6 +56,7 @@ from scanner.model import (
 )
 
 EVENTS = "events.amazonaws.com"
+ECS_TASKS = "ecs-tasks.amazonaws.com"
 # Keys a call from the EventBridge service principal does not carry (they describe an IAM
 # principal's own account or organization); any other key a policy tests stays unknown.
 ABSENT_FOR_SERVICE = frozenset({"aws:PrincipalOrgID", "aws:PrincipalAccount", "aws:PrincipalArn"})
@@ -167,10 +169,12 @@ def rule_arn(rule: Resource) -> Any:
 
 
 def _terraform_type(address: str) -> str:
-    """`module.m.aws_sqs_queue.q[0]` -> `aws_sqs_queue`."""
+    """`module.m.aws_sqs_queue.q[0]`, `data.aws_sqs_queue.q` -> `aws_sqs_queue`."""
     parts = [p for p in address.split(".") if p]
     while len(parts) >= 2 and parts[0] == "module":
         parts = parts[2:]
+    if parts[:1] == ["data"]:
+        parts = parts[1:]
     return parts[0] if parts else ""
 
 
@@ -214,6 +218,48 @@ def _named_in(value: str) -> str | None:
     if parsed.service == "lambda" and parsed.resource.startswith("function:"):
         return parsed.resource.split(":")[1]
     return parsed.resource.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+
+
+def queue_fifo(d: Delivery) -> bool | None:
+    """Is the SQS queue `d` delivers to a FIFO queue? Their names end in `.fifo` (SQS requires
+    it); else the queue's FifoQueue. None when neither tells."""
+    if isinstance(d.arn, str) and d.arn.endswith(".fifo"):
+        return True
+    value = d.resource.get("FifoQueue") if d.resource is not None else None
+    if isinstance(value, bool):
+        return value
+    if d.resource is None or isinstance(value, Unknown | Reference):
+        return None
+    return False  # absent: CloudFormation's default, a standard queue
+
+
+def fifo_problems(d: Delivery) -> list[str] | Unknown:
+    """Why EventBridge cannot send to a FIFO queue target: the target must name a message
+    group (SqsParameters.MessageGroupId) and the queue must deduplicate by content (EventBridge
+    API reference, Target.SqsParameters). Empty for a standard queue or a FIFO queue set up
+    right."""
+    fifo = queue_fifo(d)
+    if fifo is None:
+        return Unknown("whether the queue is a FIFO queue is not known")
+    if not fifo:
+        return []
+    problems: list[str] = []
+    params = d.target.get("SqsParameters")
+    group = params.get("MessageGroupId") if isinstance(params, Mapping) else None
+    if isinstance(params, Unknown | Reference) or isinstance(group, Unknown):
+        return Unknown(
+            f"the target's message group is not known ({show(params if group is None else group)})"
+        )
+    if not group:
+        problems.append("the target sets no SqsParameters.MessageGroupId, which a FIFO queue needs")
+    dedup = d.resource.get("ContentBasedDeduplication") if d.resource is not None else None
+    if d.resource is None or isinstance(dedup, Unknown | Reference):
+        if problems:
+            return problems
+        return Unknown("whether the FIFO queue deduplicates by content is not known")
+    if dedup is not True:
+        problems.append("the FIFO queue does not have content-based deduplication, which EventBridge needs")
+    return problems
 
 
 # -- resource policies ------------------------------------------------------------------------
@@ -269,6 +315,8 @@ def _live_policies(inventory: Inventory, d: Delivery) -> Policies | Unknown:
             if policy.region == d.parsed.region:
                 found.add(policy, policy.get("PolicyDocument"), f"logs resource policy {policy.name}")
         return found
+    if d.kind is kinds.LAMBDA and arn.endswith(":$LATEST"):
+        arn = arn.removesuffix(":$LATEST")  # the collector reads the function's own policy
     holder = inventory.get(f"{arn}#policy", d.scope)
     if holder is None:
         return Unknown(f"the policy of {arn} was not read (another account or region, or the read failed)")
@@ -339,7 +387,7 @@ def _target_qualifier(d: Delivery) -> str | Unknown | None:
             return Unknown("a qualified ARN names a version published at deployment")
         tail = re.search(r"\}:([^:}\s]+)$", d.arn.text)
         if tail:
-            return tail.group(1)
+            return None if tail.group(1) == "$LATEST" else tail.group(1)
     return None
 
 
@@ -404,6 +452,8 @@ def delivery_request(d: Delivery, action: str, principal: str = EVENTS) -> Reque
         # A log group's ARN as logs policies name it: `log-group:NAME:*` (what
         # DescribeLogGroups returns); targets are written with or without the `:*`.
         resource = d.arn.removesuffix(":*") + ":*"
+    elif d.kind is kinds.LAMBDA and isinstance(d.arn, str) and d.arn.endswith(":$LATEST"):
+        resource = d.arn.removesuffix(":$LATEST")  # the function's own policy names it unqualified
     elif isinstance(d.arn, Reference) and d.resource is not None and d.arn.target == d.resource.id:
         pass  # the target as the files name it (`!Ref Topic`, `aws_sqs_queue.q.arn`): policies do too
     elif not d.live and d.resource is not None:
@@ -653,26 +703,41 @@ def role_policies(inventory: Inventory, scope: Scope, role: Resource) -> tuple[l
 
 
 def role_allows(inventory: Inventory, d: Delivery, role: Resource, actions: Iterable[str]) -> Verdict:
-    """The role's identity policies allow every delivery action on the target."""
+    """The role's identity policies allow every delivery action on the target, and for an ECS
+    target iam:PassRole of the roles its task definition names, passed to ECS tasks."""
     policies, unread = role_policies(inventory, d.scope, role)
     evidence: dict[str, Any] = {"role": role.id, "caveats": list(unread)}
     resources = kinds.action_resources(d.as_target, d.target) if isinstance(d.arn, str) else [d.arn]
+    requests = [Request(action=action, resource=resource) for action in actions for resource in resources]
+    # A request whose implicit deny does not settle the verdict (the roles it would pass are not known).
+    tentative: dict[int, str] = {}
+    if d.kind is kinds.ECS:
+        passed = passed_roles(inventory, d)
+        pass_context = {"iam:PassedToService": ECS_TASKS}
+        if isinstance(passed, Unknown):
+            tentative[len(requests)] = passed.reason
+            requests.append(Request(action="iam:PassRole", resource=passed, context=pass_context))
+        else:
+            requests += [Request(action="iam:PassRole", resource=r, context=pass_context) for r in passed]
     missing: list[str] = []
     undecided: list[str] = []
-    for action in actions:
-        for resource in resources:
-            decision = evaluate(policies, Request(action=action, resource=resource))
-            evidence[f"{action} on {show(resource)}"] = [s.sentence() for s in decision.statements]
-            if decision.outcome is Outcome.EXPLICIT_DENY or (
-                decision.outcome is Outcome.IMPLICIT_DENY and not unread
-            ):
-                missing.append(action)
-            elif decision.outcome is not Outcome.ALLOW:
-                undecided.append(
-                    f"{action}: {decision.reason}"
-                    if decision.outcome is Outcome.UNKNOWN
-                    else f"{action}: {unread[0]}"
-                )
+    for index, request in enumerate(requests):
+        decision = evaluate(policies, request)
+        evidence[f"{request.action} on {show(request.resource)}"] = [
+            s.sentence() for s in decision.statements
+        ]
+        if decision.outcome is Outcome.EXPLICIT_DENY or (
+            decision.outcome is Outcome.IMPLICIT_DENY and not unread and index not in tentative
+        ):
+            missing.append(request.action)
+        elif decision.outcome is Outcome.IMPLICIT_DENY and index in tentative:
+            undecided.append(f"{request.action}: {tentative[index]}")
+        elif decision.outcome is not Outcome.ALLOW:
+            undecided.append(
+                f"{request.action}: {decision.reason}"
+                if decision.outcome is Outcome.UNKNOWN
+                else f"{request.action}: {unread[0]}"
+            )
     if missing:
         return Verdict(
             False,
@@ -681,7 +746,41 @@ def role_allows(inventory: Inventory, d: Delivery, role: Resource, actions: Iter
         )
     if undecided or (unread and any("boundary" in u for u in unread)):
         return Verdict(None, undecided[0] if undecided else unread[-1], evidence)
-    return Verdict(True, f"the policies of {role.name} allow {', '.join(actions)}", evidence)
+    allowed = ", ".join(dict.fromkeys(r.action for r in requests))
+    return Verdict(True, f"the policies of {role.name} allow {allowed}", evidence)
+
+
+def passed_roles(inventory: Inventory, d: Delivery) -> list[Any] | Unknown:
+    """The roles an ECS target's task definition names (task role, execution role): running
+    the task passes each to ECS, so the target's role needs iam:PassRole on them. Unknown when
+    the task definition is not read or not declared."""
+    params = d.target.get("EcsParameters")
+    arn = params.get("TaskDefinitionArn") if isinstance(params, Mapping) else None
+    if arn is None:
+        return Unknown("the target names no task definition")
+    if isinstance(arn, Reference):
+        found = inventory.get(arn.target, d.scope) if arn.target else None
+    elif isinstance(arn, str):
+        found = inventory.get(arn, d.scope)
+    else:
+        return Unknown(f"the task definition is not known ({show(arn)})")
+    if found is None or found.type != ECS_TASK_DEFINITION:
+        where = "read" if d.live else "declared in the scanned files"
+        return Unknown(
+            f"task definition {show(arn)} is not {where}; the task and execution roles it names need iam:PassRole"
+        )
+    if isinstance(found.exists, Unknown):
+        return Unknown(f"task definition {show(arn)} could not be read ({found.exists.reason})")
+    if found.exists is False:
+        return Unknown(f"task definition {show(arn)} does not exist")
+    roles = []
+    for key in ("TaskRoleArn", "ExecutionRoleArn"):
+        value = found.get(key)
+        if isinstance(value, Unknown):
+            return Unknown(f"the {key} of task definition {found.name} is not known ({show(value)})")
+        if value is not None:
+            roles.append(value)
+    return roles
 
 
 # -- the exact permission to add ---------------------------------------------------------------

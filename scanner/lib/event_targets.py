@@ -167,9 +167,11 @@ def classify(arn: Any) -> Target:
 def _named(arn: str, kind: TargetKind, parsed: Arn) -> Target:
     resource = parsed.resource
     if kind is LAMBDA:
-        # function:NAME or function:NAME:QUALIFIER
+        # function:NAME or function:NAME:QUALIFIER. $LATEST has no policy of its own (Lambda
+        # refuses permissions on it): the unqualified function's policy governs it.
         parts = resource.split(":")
-        return Target(arn, kind, parsed, parts[1], parts[2] if len(parts) > 2 and parts[2] else None)
+        qualifier = parts[2] if len(parts) > 2 and parts[2] not in ("", "$LATEST") else None
+        return Target(arn, kind, parsed, parts[1], qualifier)
     if kind is LOGS:
         m = _LOG_GROUP.match(resource)
         return Target(arn, kind, parsed, m["name"] if m else None)

@@ -39,6 +39,7 @@ from typing import Any
 
 from scanner.model import (
     BUCKET,
+    ECS_TASK_DEFINITION,
     ENDPOINT,
     ENDPOINT_CONFIG,
     EVENT_BUS,
@@ -622,6 +623,15 @@ TABLES.update(
         # Not a resource of its own: the key's KeyPolicy (see `join`).
         "aws_kms_key_policy": Table(
             KMS_KEY, {"key_id": F("_KeyId"), "policy": F("KeyPolicy", document=True)}, join="key-policy"
+        ),
+        "aws_ecs_task_definition": Table(
+            ECS_TASK_DEFINITION,
+            {
+                "family": F("Family"),
+                "task_role_arn": F("TaskRoleArn"),
+                "execution_role_arn": F("ExecutionRoleArn"),
+            },
+            name_attr="family",
         ),
         "aws_kms_alias": Table(
             KMS_ALIAS, {"name": F("AliasName"), "target_key_id": F("TargetKeyId")}, name_attr="name"

@@ -22,7 +22,7 @@ from typing import Any
 
 from scanner.lib.arn import parse_arn
 from scanner.model import EVENT_BUS, EVENT_RULE
-from scanner.sources.aws.collectors import iam_roles, resource_policies
+from scanner.sources.aws.collectors import ecs_task_definitions, iam_roles, resource_policies
 from scanner.sources.aws.collectors.base import CollectContext, Collector, jsonable, parse_document
 from scanner.sources.aws.collectors.follow_up import NOT_READ, failed, read_and_emit
 from scanner.sources.aws.errors import ApiFailure
@@ -45,6 +45,7 @@ class EventBridgeCollector(Collector):
         Operation("events", "ListTargetsByRule"),
         *resource_policies.OPERATIONS,
         *iam_roles.OPERATIONS,
+        *ecs_task_definitions.OPERATIONS,
     )
 
     def tasks(self, ctx: CollectContext) -> Iterable[Task]:
@@ -213,4 +214,7 @@ class EventBridgeCollector(Collector):
                     tasks += resource_policies.target_reads(ctx, rule, arn)
             if isinstance(target.get("RoleArn"), str) and target["RoleArn"]:
                 tasks += iam_roles.role_reads(ctx, rule, target["RoleArn"])
+            task = (target.get("EcsParameters") or {}).get("TaskDefinitionArn")
+            if isinstance(task, str) and task:
+                tasks += ecs_task_definitions.task_definition_reads(ctx, rule, task)
         return tasks
