@@ -95,7 +95,7 @@ def eb004(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
         if undecided:
             why = verdicts[undecided[0]].why
             return ctx.unknown(
-                r, f"{where}: whether EventBridge may write to the group is not known: {why}", evidence
+                r, f"{where}: whether EventBridge may write to the group is not known: {why}.", evidence
             )
         return ctx.passed(
             r, f"{where}: a logs resource policy lets EventBridge write to the group.", evidence

@@ -55,7 +55,9 @@ def eb010(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
         where = f"{rule_label(r)}, {target_label(target)}"
         if isinstance(arn, Unknown) or (isinstance(dlq, Unknown | Reference)):
             return ctx.unknown(
-                r, f"{where}: whether it has a dead-letter queue is not known ({show(dlq)}).", evidence
+                r,
+                f"{where}: whether it has a dead-letter queue is not known ({show(arn if isinstance(dlq, Mapping) else dlq)}).",
+                evidence,
             )
         if arn:
             return ctx.passed(r, f"{where} has dead-letter queue {show(arn)}.", evidence)

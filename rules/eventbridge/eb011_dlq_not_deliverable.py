@@ -111,7 +111,7 @@ def eb011(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             )
         if key.allowed is False:
             return ctx.fail(r, f"{where}: {key.why}, so EventBridge cannot write to it.", evidence)
-        if key.allowed is None:
+        if key.allowed is None and verdict.allowed is not None:
             return ctx.unknown(
                 r, f"{where}: whether EventBridge may use its KMS key is not known: {key.why}.", evidence
             )

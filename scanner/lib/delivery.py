@@ -160,6 +160,8 @@ def rule_arn(rule: Resource) -> Any:
     whose rule is declared elsewhere, has no ARN the files decide)."""
     if rule.origin.source == "aws":
         return rule.id
+    if isinstance(rule.observed.get("Arn"), str):
+        return rule.observed["Arn"]  # a Terraform plan of a rule that exists: its ARN is known
     # A placeholder's properties carry why they are not declared (scanner.sources.iac).
     undeclared = getattr(rule.properties, "reason", None)
     if undeclared:
@@ -187,8 +189,21 @@ def _target_resource(inventory: Inventory, scope: Scope, arn: Any) -> Resource |
         found = inventory.get(arn, scope)
         if found is None and arn.endswith(":*"):
             found = inventory.get(arn[:-2], scope)
-        return found
+        return found or _planned_arns(inventory, scope).get(arn.removesuffix(":*"))
     return None
+
+
+def _planned_arns(inventory: Inventory, scope: Scope) -> dict[str, Resource]:
+    """Declared resources by the ARN a Terraform plan gives them (those that already exist)."""
+
+    def index() -> dict[str, Resource]:
+        return {
+            r.observed["Arn"]: r
+            for r in inventory
+            if r.scope == scope.id and isinstance(r.observed.get("Arn"), str)
+        }
+
+    return inventory.memo(("planned-arns", scope.id), index)
 
 
 # -- references ---------------------------------------------------------------------------------
@@ -204,6 +219,8 @@ def refers_to(value: Any, resource: Resource, names: Iterable[str] = ()) -> bool
     if not isinstance(value, str):
         return False
     known = {resource.id, resource.name, *names}
+    if isinstance(resource.observed.get("Arn"), str):
+        known.add(resource.observed["Arn"])
     return value in known or _named_in(value) in known
 
 
@@ -487,6 +504,10 @@ class Verdict:
     why: str
     evidence: dict[str, Any]
 
+    def __post_init__(self) -> None:
+        # Rules put `why` inside their own sentence: no full stop of its own.
+        object.__setattr__(self, "why", self.why.rstrip(". "))
+
 
 def resource_policy_allows(
     inventory: Inventory, d: Delivery, action: str, principal: str = EVENTS
@@ -708,6 +729,9 @@ def role_allows(inventory: Inventory, d: Delivery, role: Resource, actions: Iter
     policies, unread = role_policies(inventory, d.scope, role)
     evidence: dict[str, Any] = {"role": role.id, "caveats": list(unread)}
     resources = kinds.action_resources(d.as_target, d.target) if isinstance(d.arn, str) else [d.arn]
+    task = task_definition_arn(d)
+    if d.kind is kinds.ECS and isinstance(task, Reference):
+        resources = [task]  # ecs:RunTask acts on the task definition, not on the cluster
     requests = [Request(action=action, resource=resource) for action in actions for resource in resources]
     # A request whose implicit deny does not settle the verdict (the roles it would pass are not known).
     tentative: dict[int, str] = {}
@@ -750,12 +774,17 @@ def role_allows(inventory: Inventory, d: Delivery, role: Resource, actions: Iter
     return Verdict(True, f"the policies of {role.name} allow {allowed}", evidence)
 
 
+def task_definition_arn(d: Delivery) -> Any:
+    """The task definition an ECS target runs (EcsParameters.TaskDefinitionArn), as written."""
+    params = d.target.get("EcsParameters")
+    return params.get("TaskDefinitionArn") if isinstance(params, Mapping) else None
+
+
 def passed_roles(inventory: Inventory, d: Delivery) -> list[Any] | Unknown:
     """The roles an ECS target's task definition names (task role, execution role): running
     the task passes each to ECS, so the target's role needs iam:PassRole on them. Unknown when
     the task definition is not read or not declared."""
-    params = d.target.get("EcsParameters")
-    arn = params.get("TaskDefinitionArn") if isinstance(params, Mapping) else None
+    arn = task_definition_arn(d)
     if arn is None:
         return Unknown("the target names no task definition")
     if isinstance(arn, Reference):

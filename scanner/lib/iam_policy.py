@@ -1153,7 +1153,9 @@ def _opens_to_everyone(st: Statement) -> _Check:
 
 
 def _restricts(cond: Condition) -> _Check:
-    """Does this condition keep out callers outside the owner's account or organization?"""
+    """Does this condition keep out callers outside the owner's account or organization?
+    Values are ORed: with a wildcard operator (StringLike, ArnLike, ArnEquals) one value of
+    only `*`/`?` lets everyone in, and a value not known here may be one."""
     if cond.key is None or isinstance(cond.key, Unknown | Reference):
         return _maybe()
     if cond.key.lower() not in _RESTRICTING_KEYS or cond.operator is None:
@@ -1161,8 +1163,12 @@ def _restricts(cond: Condition) -> _Check:
     op = _parse_operator(cond.operator)
     if op.if_exists or op.qualifier == "ForAllValues" or op.base not in _RESTRICTING_OPERATORS:
         return _no()
-    wildcard_only = all(isinstance(v, str) and set(v) <= {"*", "?"} for v in cond.values)
-    return _no() if wildcard_only else _yes()
+    if op.base in ("StringEquals", "StringEqualsIgnoreCase"):
+        # No wildcards: any value, known or not (even "*"), names one account, organization or ARN.
+        return _yes()
+    if any(isinstance(v, str) and set(v) <= {"*", "?"} for v in cond.values):
+        return _no()
+    return _maybe() if any(not isinstance(v, str) for v in cond.values) else _yes()
 
 
 def _deny_guardrail(policy: Policy, action: str) -> str | None:

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+from scanner.inventory import Inventory
 from scanner.lib import delivery
-from scanner.model import LAMBDA_PERMISSION, Origin, Reference, Resource, Unknown
+from scanner.lib import event_targets as kinds
+from scanner.model import (
+    ECS_TASK_DEFINITION,
+    EVENT_RULE,
+    FUNCTION,
+    LAMBDA_PERMISSION,
+    QUEUE,
+    Origin,
+    Reference,
+    Resource,
+    Scope,
+    Unknown,
+)
 
 
 def res(rtype: str, rid: str, name: str | None = None, source: str = "terraform", **props) -> Resource:
@@ -61,3 +74,88 @@ def test_a_permission_is_the_statement_lambda_writes():
     }
     account = res(LAMBDA_PERMISSION, "x", Principal="210987654321", Action="lambda:InvokeFunction")
     assert delivery.permission_statement(account)["Statement"][0]["Principal"] == {"AWS": "210987654321"}
+
+
+# -- reading a (rule, target) pair ------------------------------------------------------------------
+
+SCOPE = Scope(kind="configuration", id="cfg")
+RULE = res(EVENT_RULE, "aws_cloudwatch_event_rule.r", "nightly")
+
+
+def pair(target: dict, *resources: Resource) -> tuple[Inventory, delivery.Delivery]:
+    inventory = Inventory(scopes=[SCOPE], resources=[RULE, *resources])
+    return inventory, delivery.read(inventory, SCOPE, RULE, target)
+
+
+def ref(address: str, attribute: str = "arn") -> Reference:
+    return Reference(f"{address}.{attribute}", address, attribute)
+
+
+def test_data_sources_and_latest_qualifiers():
+    assert delivery._terraform_type("data.aws_lambda_function.f") == "aws_lambda_function"
+    fn = res(FUNCTION, "aws_lambda_function.f", "score")
+    _, d = pair({"Id": "t", "Arn": Reference("${aws_lambda_function.f.arn}:$LATEST", fn.id, "arn")}, fn)
+    assert d.kind is kinds.LAMBDA and delivery._target_qualifier(d) is None
+    _, d = pair({"Id": "t", "Arn": Reference("${aws_lambda_function.f.arn}:prod", fn.id, "arn")}, fn)
+    assert delivery._target_qualifier(d) == "prod"
+    assert kinds.classify("arn:aws:lambda:us-east-1:1:function:f:$LATEST").qualifier is None
+
+
+def test_fifo_queue_targets():
+    standard = res(QUEUE, "aws_sqs_queue.s", "s", FifoQueue=False)
+    grouped = {"SqsParameters": {"MessageGroupId": "g"}}
+    _, d = pair({"Id": "t", "Arn": ref(standard.id)}, standard)
+    assert delivery.queue_fifo(d) is False and delivery.fifo_problems(d) == []
+    fifo = res(QUEUE, "aws_sqs_queue.f", "f.fifo", FifoQueue=True, ContentBasedDeduplication=True)
+    _, d = pair({"Id": "t", "Arn": ref(fifo.id), **grouped}, fifo)
+    assert delivery.fifo_problems(d) == []
+    _, d = pair({"Id": "t", "Arn": ref(fifo.id)}, fifo)
+    assert [p.split(",")[0] for p in delivery.fifo_problems(d)] == [
+        "the target sets no SqsParameters.MessageGroupId"
+    ]
+    nodedup = res(QUEUE, "aws_sqs_queue.n", "n.fifo", FifoQueue=True)
+    _, d = pair({"Id": "t", "Arn": ref(nodedup.id), **grouped}, nodedup)
+    assert "content-based deduplication" in delivery.fifo_problems(d)[0]
+    # Not declared: a `.fifo` ARN is a FIFO queue, but its deduplication is not known.
+    _, d = pair({"Id": "t", "Arn": "arn:aws:sqs:us-east-1:1:far.fifo", **grouped})
+    assert delivery.queue_fifo(d) is True and isinstance(delivery.fifo_problems(d), Unknown)
+    _, d = pair({"Id": "t", "Arn": "arn:aws:sqs:us-east-1:1:far"})
+    assert delivery.queue_fifo(d) is None and isinstance(delivery.fifo_problems(d), Unknown)
+    maybe = res(QUEUE, "aws_sqs_queue.m", "m", FifoQueue=Unknown("var.fifo"))
+    _, d = pair({"Id": "t", "Arn": ref(maybe.id)}, maybe)
+    assert isinstance(delivery.fifo_problems(d), Unknown)
+
+
+def test_the_roles_an_ecs_target_passes():
+    task = ref("aws_iam_role.task")
+    definition = res(ECS_TASK_DEFINITION, "aws_ecs_task_definition.t", "t", TaskRoleArn=task)
+    cluster = ref("aws_ecs_cluster.c")
+    inventory, d = pair(
+        {"Id": "t", "Arn": cluster, "EcsParameters": {"TaskDefinitionArn": ref(definition.id)}}, definition
+    )
+    assert delivery.passed_roles(inventory, d) == [task]
+    inventory, d = pair({"Id": "t", "Arn": cluster, "EcsParameters": {"TaskDefinitionArn": "arn:x"}})
+    assert "is not declared in the scanned files" in delivery.passed_roles(inventory, d).reason
+    inventory, d = pair({"Id": "t", "Arn": cluster})
+    assert isinstance(delivery.passed_roles(inventory, d), Unknown)
+    vague = res(ECS_TASK_DEFINITION, "aws_ecs_task_definition.v", "v", ExecutionRoleArn=Unknown("var.r"))
+    inventory, d = pair(
+        {"Id": "t", "Arn": cluster, "EcsParameters": {"TaskDefinitionArn": ref(vague.id)}}, vague
+    )
+    assert "ExecutionRoleArn" in delivery.passed_roles(inventory, d).reason
+
+
+def test_a_plan_gives_existing_resources_their_arns():
+    """Update plans name existing resources by literal ARN: targets and rules resolve by it."""
+    arn = "arn:aws:sqs:us-east-1:1:orders"
+    queue = res(QUEUE, "aws_sqs_queue.orders", "orders")
+    queue.observed["Arn"] = arn
+    _, d = pair({"Id": "t", "Arn": arn}, queue)
+    assert d.resource is queue and delivery.refers_to(arn, queue)
+    rule = res(EVENT_RULE, "aws_cloudwatch_event_rule.x", "x")
+    rule.observed["Arn"] = "arn:aws:events:us-east-1:1:rule/x"
+    assert delivery.rule_arn(rule) == "arn:aws:events:us-east-1:1:rule/x"
+
+
+def test_a_verdicts_reason_fits_inside_a_sentence():
+    assert delivery.Verdict(None, "the evaluator says so.", {}).why == "the evaluator says so"

@@ -245,6 +245,14 @@ def _bus_policy(principal: Any, condition: Any = None, action: Any = "events:Put
         ("*", {"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}, Match.YES),
         ("*", {"StringLike": {"aws:PrincipalOrgID": "*"}}, Match.YES),  # wildcard only
         ("*", {"StringEquals": {"aws:PrincipalOrgID": Reference("var.org_id")}}, None),  # set, not known
+        # A wildcard operator with a value not known here: it may be "*".
+        ("*", {"StringLike": {"aws:PrincipalOrgID": Reference("var.org_id")}}, Match.UNKNOWN),
+        ("*", {"ArnLike": {"aws:SourceArn": [RULE, Reference("var.arn")]}}, Match.UNKNOWN),
+        # Values are ORed: one wildcard-only value lets everyone in.
+        ("*", {"StringLike": {"aws:PrincipalOrgID": ["o-abc123", "*"]}}, Match.YES),
+        ("*", {"ArnEquals": {"aws:SourceArn": [RULE, "*"]}}, Match.YES),  # ArnEquals takes wildcards too
+        # StringEquals takes no wildcards: "*" names an organization no caller is in.
+        ("*", {"StringEquals": {"aws:PrincipalOrgID": ["o-abc123", "*"]}}, None),
         ("*", {"StringEquals": Reference("local.conditions")}, Match.UNKNOWN),
         ({"AWS": OTHER}, None, None),
         ({"AWS": Reference("var.principal")}, None, Match.UNKNOWN),

@@ -162,18 +162,21 @@ def load_plan(path: Path, rel: str, data: Mapping[str, Any], cwd: Path, relative
             block_origin(block) if block is not None else Origin(SOURCE, path=rel, start_line=1, end_line=1)
         )
         region, provider = _deployment(values, entry, provider_config)
-        config.resources.append(
-            mapped_resource(
-                table,
-                address,
-                values,
-                origin,
-                scope.id,
-                region=region,
-                provider=provider,
-                raw={"address": address, "type": tf_type, "plan": rel},
-            )
+        resource = mapped_resource(
+            table,
+            address,
+            values,
+            origin,
+            scope.id,
+            region=region,
+            provider=provider,
+            raw={"address": address, "type": tf_type, "plan": rel},
         )
+        if isinstance(values.get("arn"), str) and values["arn"]:
+            # A resource that exists already (an update or no-op plan) has its ARN planned:
+            # other resources then name it by that literal, not by reference.
+            resource.observed["Arn"] = values["arn"]
+        config.resources.append(resource)
         if block is not None:
             config.suppressions.extend(_suppressions(block, address))
     config.resources, config.suppressions, joined = mapping.join(config.resources, config.suppressions)

@@ -16,7 +16,7 @@ import pytest
 
 from scanner.results import ScanOutcome
 from scanner.scan import scan_iac
-from testkit import rules
+from testkit import results, rules
 from testkit import write_tree as write
 
 RULE_IDS = tuple(f"EB{n:03d}" for n in range(1, 12))
@@ -522,3 +522,64 @@ def test_each_cell_says_why(outcome: ScanOutcome, cell: tuple[str, str]):
     assert len(found) == 1, cell
     assert found[0].status.value == EXPECTED[cell]
     assert WHY[cell] in found[0].message, found[0].message
+
+
+ECS_RUN_TASK_RESOURCE = """
+Resources:
+  Cluster: {Type: AWS::ECS::Cluster}
+  TaskRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com}, Action: sts:AssumeRole}]
+  TaskDef:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      TaskRoleArn: !GetAtt TaskRole.Arn
+      ContainerDefinitions: [{Name: app, Image: busybox}]
+  OnTaskDef:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: events.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: ecs:RunTask, Resource: !Ref TaskDef}
+              - {Effect: Allow, Action: iam:PassRole, Resource: !GetAtt TaskRole.Arn}
+  OnCluster:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: events.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: ecs:RunTask, Resource: !GetAtt Cluster.Arn}
+              - {Effect: Allow, Action: iam:PassRole, Resource: !GetAtt TaskRole.Arn}
+  Rule:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 day)
+      Targets:
+        - Id: on-taskdef
+          Arn: !GetAtt Cluster.Arn
+          RoleArn: !GetAtt OnTaskDef.Arn
+          EcsParameters: {TaskDefinitionArn: !Ref TaskDef}
+        - Id: on-cluster
+          Arn: !GetAtt Cluster.Arn
+          RoleArn: !GetAtt OnCluster.Arn
+          EcsParameters: {TaskDefinitionArn: !Ref TaskDef}
+"""
+
+
+def test_ecs_run_task_is_checked_on_the_task_definition_not_the_cluster(tmp_path):
+    path = write(tmp_path, {"ecs.yaml": ECS_RUN_TASK_RESOURCE}) / "ecs.yaml"
+    out = scan_iac([path], rules("EB007"), tmp_path)
+    got = {r.discriminator: r.status.value for r in results(out, "EB007")}
+    # RunTask allowed on the task definition: pass. Allowed on the cluster only: not a pass;
+    # unknown, as the evaluator does not take `!Ref X` and `!GetAtt Y.Arn` for different ARNs
+    # (a Ref is an ARN for some types and a name for others).
+    assert got == {"on-taskdef": "pass", "on-cluster": "unknown"}
