@@ -64,6 +64,14 @@ def main() -> None:
     roles = {
         r.evidence.get("role") or r.evidence.get("RoleArn") for r in outcome.results if r.rule_id == "EB006"
     }
+    # EB007 evidence names what ecs:RunTask was checked on: the task definition an ECS target runs.
+    task_definitions = {
+        key.removeprefix("ecs:RunTask on ").strip("'")
+        for r in outcome.results
+        if r.rule_id == "EB007"
+        for key in r.evidence
+        if key.startswith("ecs:RunTask on ") and f":{account}:" in key
+    }
     minimum = {
         "sts:GetCallerIdentity": (1, "account id and partition"),
         "ec2:DescribeRegions": (1, "the enabled regions"),
@@ -96,6 +104,7 @@ def main() -> None:
         ),
         "kms:GetKeyPolicy": (len(customer_keys), "one per customer managed key"),
         "iam:GetRole": (len(roles), "one per role a target names"),
+        "ecs:DescribeTaskDefinition": (len(task_definitions), "one per task definition an ECS target runs"),
         "iam:ListRolePolicies": (len(roles), "one per role"),
         "iam:ListAttachedRolePolicies": (len(roles), "one per role"),
         "iam:GetRolePolicy": (calls.get("iam:GetRolePolicy", 0), "one per inline policy the roles list"),
