@@ -68,6 +68,55 @@ ROLE_POLICY = "AWS::IAM::Policy"
 MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
 ECS_TASK_DEFINITION = "AWS::ECS::TaskDefinition"
 
+# Availability-zone resilience (AZ rules). CloudFormation properties; "(opscheck)" where
+# CloudFormation has none. Live ids are ARNs where the service has them, else the AWS id
+# (subnet-..., nat-..., rtb-...). An absent property takes CloudFormation's default.
+#   RDS DBInstance: DBInstanceIdentifier, Engine, DBInstanceClass, MultiAZ, AvailabilityZone,
+#     DBClusterIdentifier (a cluster member), SourceDBInstanceIdentifier (a read replica);
+#     observed SecondaryAvailabilityZone. Terraform aws_rds_cluster_instance maps here too.
+#   RDS DBCluster: DBClusterIdentifier, Engine, EngineMode, DBClusterInstanceClass,
+#     AvailabilityZones, MultiAZ (opscheck; live DescribeDBClusters' MultiAZ), observed
+#     DBClusterMembers
+#   AutoScalingGroup: AvailabilityZones, VPCZoneIdentifier (list of subnet ids), MinSize, MaxSize
+#   EC2 Subnet: SubnetId (opscheck), VpcId, AvailabilityZone, AvailabilityZoneId, CidrBlock
+#   ELBv2 LoadBalancer: Type (default application), Scheme, Subnets, SubnetMappings [{SubnetId}],
+#     AvailabilityZones (opscheck; live: the zone names DescribeLoadBalancers reports)
+#   ELB (classic) LoadBalancer: AvailabilityZones, Subnets
+#   SageMaker EndpointConfig: ProductionVariants [{VariantName, InstanceType,
+#     InitialInstanceCount, ServerlessConfig, ManagedInstanceScaling {MinInstanceCount}}];
+#     Endpoint: EndpointName, EndpointConfigName, observed ProductionVariants (live
+#     DescribeEndpoint: CurrentInstanceCount, DesiredInstanceCount, CurrentServerlessConfig)
+#   ApplicationAutoScaling ScalableTarget: ServiceNamespace, ResourceId
+#     (endpoint/NAME/variant/VARIANT), ScalableDimension, MinCapacity, MaxCapacity
+#   ElastiCache ReplicationGroup: ReplicationGroupId, Engine, MultiAZEnabled,
+#     AutomaticFailoverEnabled, NumCacheClusters, NumNodeGroups, ReplicasPerNodeGroup,
+#     PreferredCacheClusterAZs; observed MemberClusters
+#   ElastiCache CacheCluster: ClusterName, Engine, NumCacheNodes, AZMode,
+#     PreferredAvailabilityZone, PreferredAvailabilityZones, ReplicationGroupId (opscheck:
+#     live, a replication group's member)
+#   EFS FileSystem: AvailabilityZoneName (set only for One Zone storage)
+#   EC2 NatGateway: NatGatewayId (opscheck), SubnetId, VpcId, ConnectivityType (default
+#     public), AvailabilityMode (default zonal), observed State
+#   EC2 RouteTable: RouteTableId (opscheck), VpcId, Routes (opscheck: inline routes, live and
+#     Terraform `route` blocks) [{DestinationCidrBlock, NatGatewayId, GatewayId, ...}],
+#     Associations (opscheck: live) [{SubnetId, Main}]
+#   EC2 Route: RouteTableId, DestinationCidrBlock, NatGatewayId, GatewayId, ...
+#   EC2 SubnetRouteTableAssociation: SubnetId, RouteTableId
+DB_INSTANCE = "AWS::RDS::DBInstance"
+DB_CLUSTER = "AWS::RDS::DBCluster"
+AUTOSCALING_GROUP = "AWS::AutoScaling::AutoScalingGroup"
+SUBNET = "AWS::EC2::Subnet"
+LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+CLASSIC_LOAD_BALANCER = "AWS::ElasticLoadBalancing::LoadBalancer"
+SCALABLE_TARGET = "AWS::ApplicationAutoScaling::ScalableTarget"
+REPLICATION_GROUP = "AWS::ElastiCache::ReplicationGroup"
+CACHE_CLUSTER = "AWS::ElastiCache::CacheCluster"
+FILE_SYSTEM = "AWS::EFS::FileSystem"
+NAT_GATEWAY = "AWS::EC2::NatGateway"
+ROUTE_TABLE = "AWS::EC2::RouteTable"
+ROUTE = "AWS::EC2::Route"
+ROUTE_TABLE_ASSOCIATION = "AWS::EC2::SubnetRouteTableAssociation"
+
 
 class Severity(enum.StrEnum):
     CRITICAL = "critical"
