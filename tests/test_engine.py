@@ -65,6 +65,14 @@ BUILT_IN = {
     "EB009": "eventbridge-bus-policy-public",
     "EB010": "eventbridge-target-no-dlq",
     "EB011": "eventbridge-dlq-not-deliverable",
+    "AZ001": "rds-instance-single-az",
+    "AZ002": "rds-cluster-single-az",
+    "AZ003": "asg-single-az",
+    "AZ004": "elb-single-az",
+    "AZ005": "sagemaker-endpoint-single-instance",
+    "AZ006": "elasticache-single-az",
+    "AZ007": "efs-one-zone",
+    "AZ008": "nat-gateway-cross-az-dependency",
 }
 
 
@@ -196,7 +204,12 @@ def test_entry_points_discover_exactly_the_built_in_rules_without_errors():
     assert {r.id: r.meta.name for r in ruleset.rules} == BUILT_IN
     assert [r.id for r in ruleset.rules] == sorted(BUILT_IN)
     for r in ruleset.rules:
-        packs = {"CT": "rules.cloudtrail.", "DE": "rules.data_events.", "EB": "rules.eventbridge."}
+        packs = {
+            "AZ": "rules.resilience.",
+            "CT": "rules.cloudtrail.",
+            "DE": "rules.data_events.",
+            "EB": "rules.eventbridge.",
+        }
         assert r.module.startswith(packs[r.id[:2]]), (r.id, r.module)
 
 

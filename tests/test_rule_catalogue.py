@@ -45,6 +45,14 @@ CATALOGUE = {
     "EB011": ("eventbridge-dlq-not-deliverable", "medium", "eventbridge"),
     "EB009": ("eventbridge-bus-policy-public", "high", "eventbridge"),
     "EB010": ("eventbridge-target-no-dlq", "low", "eventbridge"),
+    "AZ001": ("rds-instance-single-az", "medium", "resilience"),
+    "AZ002": ("rds-cluster-single-az", "medium", "resilience"),
+    "AZ003": ("asg-single-az", "medium", "resilience"),
+    "AZ004": ("elb-single-az", "medium", "resilience"),
+    "AZ005": ("sagemaker-endpoint-single-instance", "medium", "resilience"),
+    "AZ006": ("elasticache-single-az", "medium", "resilience"),
+    "AZ007": ("efs-one-zone", "low", "resilience"),
+    "AZ008": ("nat-gateway-cross-az-dependency", "low", "resilience"),
 }
 
 # Controls RULES.md names in the "fails when" column: (accepted framework keys, control).
@@ -57,6 +65,12 @@ NAMED_CONTROLS = {
     "CT007": [(("CIS-AWS-v1.4",), "3.4"), (("AWS-FSBP",), "CloudTrail.5")],
     "DE001": [(("CIS-AWS-v5.0",), "3.8"), (("AWS-FSBP",), "S3.22")],
     "DE002": [(("CIS-AWS-v5.0",), "3.9"), (("AWS-FSBP",), "S3.23")],
+    "AZ001": [(("AWS-FSBP",), "RDS.5")],
+    "AZ002": [(("AWS-FSBP",), "RDS.15")],
+    "AZ003": [(("AWS-FSBP",), "AutoScaling.2")],
+    "AZ004": [(("AWS-FSBP",), "ELB.10"), (("AWS-FSBP",), "ELB.13")],
+    "AZ005": [(("AWS-FSBP",), "SageMaker.4")],
+    "AZ006": [(("AWS-FSBP",), "ElastiCache.3")],
 }
 
 COMPLIANCE_KEYS = {"CIS-AWS-v5.0", "CIS-AWS-v1.4", "AWS-FSBP", "AWS-WA", "NIST-800-53-r5"}

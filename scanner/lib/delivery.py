@@ -29,6 +29,7 @@ from scanner.lib.iam_policy import (
     evaluate,
     parse_policy,
 )
+from scanner.lib.references import refers_to
 from scanner.model import (
     ECS_TASK_DEFINITION,
     EVENT_BUS,
@@ -207,34 +208,6 @@ def _planned_arns(inventory: Inventory, scope: Scope) -> dict[str, Resource]:
 
 
 # -- references ---------------------------------------------------------------------------------
-
-
-def refers_to(value: Any, resource: Resource, names: Iterable[str] = ()) -> bool | None:
-    """Does a property value (an ARN, a name, a URL, a reference) name this resource?
-    None when it cannot be told (an unknown value, a reference without a target)."""
-    if isinstance(value, Reference):
-        return value.target == resource.id if value.target else None
-    if isinstance(value, Unknown):
-        return None
-    if not isinstance(value, str):
-        return False
-    known = {resource.id, resource.name, *names}
-    if isinstance(resource.observed.get("Arn"), str):
-        known.add(resource.observed["Arn"])
-    return value in known or _named_in(value) in known
-
-
-def _named_in(value: str) -> str | None:
-    """The resource name a literal ARN or SQS queue URL carries: `...:function:NAME[:Q]`,
-    `...:topic-or-queue-name`, `https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`."""
-    if value.startswith("https://") and "/" in value.rstrip("/"):
-        return value.rstrip("/").rsplit("/", 1)[-1]
-    parsed = classify(value).parsed
-    if parsed is None:
-        return None
-    if parsed.service == "lambda" and parsed.resource.startswith("function:"):
-        return parsed.resource.split(":")[1]
-    return parsed.resource.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
 
 
 def queue_fifo(d: Delivery) -> bool | None:

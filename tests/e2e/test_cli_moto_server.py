@@ -340,4 +340,4 @@ def test_python_dash_m_scanner_runs(server, account):
         timeout=60,
     )
     assert proc.returncode == 0
-    assert len(json.loads(proc.stdout)) == 24
+    assert len(json.loads(proc.stdout)) == 32

@@ -246,6 +246,9 @@ def _select(arg: Any, ctx: Context) -> Any:
     if not isinstance(arg, list) or len(arg) != 2:
         return Unknown("Fn::Select with unexpected arguments")
     index, items = resolve(arg[0], ctx), resolve(arg[1], ctx)
+    if isinstance(items, Reference) and items.text.startswith("Fn::GetAZs") and isinstance(index, int | str):
+        # Which zone is not known before deployment, but two indexes are two zones.
+        return Reference(f"!Select [{index}, !GetAZs] (a zone of the region, chosen at deployment)")
     if isinstance(items, Unknown | Reference):
         return items if isinstance(items, Unknown) else Reference("!Select from a computed list")
     try:

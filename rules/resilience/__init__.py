@@ -1,0 +1,1 @@
+"""Single-AZ resilience (family `resilience`): AZ001-AZ008."""

@@ -1,0 +1,251 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from rules.resilience.common import number
+from scanner.inventory import Inventory
+from scanner.lib.references import refers_to
+from scanner.model import (
+    ENDPOINT,
+    ENDPOINT_CONFIG,
+    SCALABLE_TARGET,
+    Reference,
+    Resource,
+    Result,
+    Scope,
+    Unknown,
+    show,
+)
+from scanner.rule import RuleContext, rule
+
+_RESOURCE_ID = re.compile(r"^endpoint/(?P<endpoint>[^/]+)/variant/(?P<variant>[^/]+)$")
+_ENDPOINT = "\0endpoint\0"  # stands for a reference to the endpoint inside a ResourceId template
+
+
+@rule(
+    id="AZ005",
+    name="sagemaker-endpoint-single-instance",
+    title="SageMaker endpoint variants run more than one instance",
+    severity="medium",
+    family="resilience",
+    remediation="""
+        Run at least two instances per production variant (SageMaker spreads them over
+        availability zones), or register the variant with Application Auto Scaling with a
+        minimum capacity of two.
+    """,
+    terraform="""
+        resource "aws_sagemaker_endpoint_configuration" "model" {
+          production_variants {
+            variant_name           = "AllTraffic"
+            model_name             = aws_sagemaker_model.m.name
+            instance_type          = "ml.m5.large"
+            initial_instance_count = 2
+          }
+        }
+    """,
+    cloudformation="""
+        ModelConfig:
+          Type: AWS::SageMaker::EndpointConfig
+          Properties:
+            ProductionVariants:
+              - VariantName: AllTraffic
+                ModelName: !GetAtt Model.ModelName
+                InstanceType: ml.m5.large
+                InitialInstanceCount: 2
+    """,
+    references=(
+        "https://docs.aws.amazon.com/sagemaker/latest/dg/best-practices.html",
+        "https://docs.aws.amazon.com/securityhub/latest/userguide/sagemaker-controls.html#sagemaker-4",
+    ),
+    compliance={"AWS-FSBP": ("SageMaker.4",), "AWS-WA": ("REL10-BP01",)},
+    needs={ENDPOINT: ("variants",), ENDPOINT_CONFIG: (), SCALABLE_TARGET: ()},
+)
+def az005(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
+    """A production variant on one instance lives in one availability zone: when it fails,
+    the endpoint stops answering for that variant. A variant passes with two instances or
+    more, an Application Auto Scaling minimum of two or more, or a managed instance scaling
+    minimum of two or more. Serverless variants have no instances and are skipped (an
+    endpoint of serverless variants only gets no result). In IaC the subject is the
+    endpoint configuration (InitialInstanceCount); live, the endpoint (its desired instance
+    count, as DescribeEndpoint reports it). One result per configuration or endpoint.
+    """
+    for scope in inventory.scopes:
+        targets = [
+            t
+            for t in inventory.of_type(SCALABLE_TARGET, scope)
+            if t.get("ServiceNamespace") in ("sagemaker", None)
+        ]
+        if scope.is_live:
+            for endpoint in inventory.of_type(ENDPOINT, scope):
+                variants = endpoint.observed.get("ProductionVariants")
+                result = _judge(
+                    ctx,
+                    inventory,
+                    scope,
+                    endpoint,
+                    f"SageMaker endpoint {endpoint.name}",
+                    variants,
+                    [endpoint],
+                    targets,
+                )
+                if result is not None:
+                    yield result
+            yield from ctx.gap_unknowns(inventory, scope, ENDPOINT, "SageMaker endpoints")
+        else:
+            for config in inventory.of_type(ENDPOINT_CONFIG, scope):
+                endpoints = [
+                    e
+                    for e in inventory.of_type(ENDPOINT, scope)
+                    if refers_to(e.get("EndpointConfigName"), config, [str(config.get("EndpointConfigName"))])
+                ]
+                label = f"SageMaker endpoint configuration {config.name}"
+                result = _judge(
+                    ctx, inventory, scope, config, label, config.get("ProductionVariants"), endpoints, targets
+                )
+                if result is not None:
+                    yield result
+
+
+def _judge(
+    ctx: RuleContext,
+    inventory: Inventory,
+    scope: Scope,
+    subject: Resource,
+    label: str,
+    variants: Any,
+    endpoints: list[Resource],
+    targets: list[Resource],
+) -> Result | None:
+    if not isinstance(variants, list):
+        why = variants.reason if isinstance(variants, Unknown) else f"not read ({show(variants)})"
+        return ctx.unknown(subject, f"{label}: its production variants are not known: {why}.", {})
+    verdicts: dict[str, tuple[bool | None, str]] = {}
+    for index, variant in enumerate(variants):
+        if not isinstance(variant, Mapping):
+            verdicts[f"#{index + 1}"] = (None, f"variant #{index + 1} is not known ({show(variant)})")
+            continue
+        name = variant.get("VariantName")
+        key = name if isinstance(name, str) else f"#{index + 1}"
+        if variant.get("ServerlessConfig") is not None or variant.get("CurrentServerlessConfig") is not None:
+            continue  # no instances to count
+        verdicts[key] = _variant(inventory, scope, variant, key, endpoints, targets)
+    if not verdicts:
+        return None  # serverless variants only
+    evidence = {"variants": {k: why for k, (_, why) in verdicts.items()}}
+    failing = [k for k, (ok, _) in verdicts.items() if ok is False]
+    open_ = [k for k, (ok, _) in verdicts.items() if ok is None]
+    if failing:
+        whys = "; ".join(verdicts[k][1] for k in failing)
+        return ctx.fail(
+            subject, f"{label}: {whys}, so one instance failure or zone outage stops it.", evidence
+        )
+    if open_:
+        whys = "; ".join(verdicts[k][1] for k in open_)
+        return ctx.unknown(
+            subject,
+            f"{label}: whether every variant runs two instances or more is not known: {whys}.",
+            evidence,
+        )
+    return ctx.passed(subject, f"{label}: every instance-based variant runs two instances or more.", evidence)
+
+
+def _variant(
+    inventory: Inventory,
+    scope: Scope,
+    variant: Mapping[str, Any],
+    name: str,
+    endpoints: list[Resource],
+    targets: list[Resource],
+) -> tuple[bool | None, str]:
+    count_key = "DesiredInstanceCount" if "DesiredInstanceCount" in variant else "InitialInstanceCount"
+    count = number(variant.get(count_key))
+    if count is None and "CurrentInstanceCount" in variant:
+        count = number(variant.get("CurrentInstanceCount"))
+    managed = variant.get("ManagedInstanceScaling")
+    managed_min = number(managed.get("MinInstanceCount")) if isinstance(managed, Mapping) else None
+    if isinstance(count, int) and count >= 2:
+        return True, f"variant {name} runs {count} instances"
+    if isinstance(managed_min, int) and managed_min >= 2:
+        return (
+            True,
+            f"variant {name} scales between {managed_min} instances and more (managed instance scaling)",
+        )
+    scaling = _scaling_minimum(scope, variant, name, endpoints, targets)
+    if isinstance(scaling, int) and scaling >= 2:
+        return True, f"variant {name} has an autoscaling minimum of {scaling} instances"
+    if isinstance(count, Unknown) or count is None:
+        why = count.reason if isinstance(count, Unknown) else "it sets none"
+        return None, f"the instance count of variant {name} is not known ({why})"
+    if isinstance(scaling, Unknown):
+        return None, f"variant {name} runs {count} instance; {scaling.reason}"
+    if isinstance(managed_min, Unknown):
+        return None, f"variant {name} runs {count} instance; its managed scaling minimum is not known"
+    if isinstance(scaling, int):
+        return False, f"variant {name} runs {count} instance and its autoscaling minimum is {scaling}"
+    return False, f"variant {name} runs {count} instance and no autoscaling keeps two"
+
+
+def _scaling_minimum(
+    scope: Scope,
+    variant: Mapping[str, Any],
+    name: str,
+    endpoints: list[Resource],
+    targets: list[Resource],
+) -> int | Unknown | None:
+    """The highest MinCapacity of the scalable targets registered for this variant on any
+    endpoint that serves it; Unknown when some target may be one and says not how much."""
+    found: list[int] = []
+    unsure: list[str] = []
+    for target in targets:
+        for endpoint in endpoints:
+            names = _names(target.get("ResourceId"), endpoint, name)
+            if names is False:
+                continue
+            minimum = number(target.get("MinCapacity"))
+            if names is None:
+                unsure.append(f"scalable target {target.name} may be for it")
+            elif isinstance(minimum, int):
+                found.append(minimum)
+            else:
+                unsure.append(f"the minimum of scalable target {target.name} is not known")
+    if found and max(found) >= 2:
+        return max(found)
+    if unsure:
+        return Unknown("; ".join(unsure))
+    return max(found) if found else None
+
+
+def _names(resource_id: Any, endpoint: Resource, variant: str) -> bool | None:
+    """Does a scalable target's ResourceId (`endpoint/NAME/variant/VARIANT`) name this
+    endpoint's variant? None when it cannot be told."""
+    text = _as_text(resource_id, endpoint)
+    if text is None:
+        return None
+    m = _RESOURCE_ID.match(text)
+    if m is None:
+        return False
+    endpoint_names = {endpoint.name, str(endpoint.get("EndpointName")), _ENDPOINT}
+    if m["endpoint"] not in endpoint_names:
+        return None if "\0" in m["endpoint"] else False
+    if "\0" in m["variant"]:
+        return None
+    return m["variant"] == variant
+
+
+def _as_text(value: Any, endpoint: Resource) -> str | None:
+    if isinstance(value, str):
+        return value
+    parts = getattr(value, "parts", None)
+    if parts:
+        out = []
+        for part in parts:
+            if isinstance(part, str):
+                out.append(part)
+            elif isinstance(part, Reference) and part.target == endpoint.id:
+                out.append(_ENDPOINT)
+            else:
+                out.append("\0other\0")
+        return "".join(out)
+    return None

@@ -1,0 +1,38 @@
+"""Does a property value name a resource? One answer for every rule that follows a name,
+an ARN, a queue URL or a reference from one resource to another (IaC and live alike)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from scanner.lib.arn import parse_arn
+from scanner.model import Reference, Resource, Unknown
+
+
+def refers_to(value: Any, resource: Resource, names: Iterable[str] = ()) -> bool | None:
+    """Does a property value (an ARN, a name, a URL, a reference) name this resource?
+    None when it cannot be told (an unknown value, a reference without a target)."""
+    if isinstance(value, Reference):
+        return value.target == resource.id if value.target else None
+    if isinstance(value, Unknown):
+        return None
+    if not isinstance(value, str):
+        return False
+    known = {resource.id, resource.name, *names}
+    if isinstance(resource.observed.get("Arn"), str):
+        known.add(resource.observed["Arn"])
+    return value in known or _named_in(value) in known
+
+
+def _named_in(value: str) -> str | None:
+    """The resource name a literal ARN or SQS queue URL carries: `...:function:NAME[:Q]`,
+    `...:topic-or-queue-name`, `https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`."""
+    if value.startswith("https://") and "/" in value.rstrip("/"):
+        return value.rstrip("/").rsplit("/", 1)[-1]
+    parsed = parse_arn(value)
+    if parsed is None:
+        return None
+    if parsed.service == "lambda" and parsed.resource.startswith("function:"):
+        return parsed.resource.split(":")[1]
+    return parsed.resource.rsplit("/", 1)[-1].rsplit(":", 1)[-1]

@@ -1,0 +1,147 @@
+"""Which availability zones something spans: from zone names, or from the subnets it names
+(a subnet is in one zone). The AZ rules share this reading, live and IaC alike.
+
+Three answers: spread over two zones or more (certain), in fewer than two (certain), or not
+known. A zone that cannot be told (a subnet not in the scanned world, a zone AWS picks at
+creation, a variable) never counts as a second zone and never makes a fail: it makes the
+answer unknown unless the known zones already settle it.
+
+Terraform configurations usually take zones from `data.aws_availability_zones.NAME.names[i]`:
+those are read only at plan time, but two different indexes of one such list are two
+different zones, and the same index is the same zone, which is all the rules ask.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.inventory import Inventory
+from scanner.model import SUBNET, Reference, Scope, Unknown, show
+
+# `data.aws_availability_zones.available.names[1]`, `...zone_ids[0]`, as an expression text
+# or inside an Unknown's reason; CloudFormation's `!Select [1, !GetAZs ""]`.
+_ZONE_LIST = re.compile(r"data\.aws_availability_zones\.([\w-]+)\.(names|zone_ids)\[(\d+)\]")
+_GET_AZS = re.compile(r"!Select \[(\d+), !GetAZs\]")
+
+
+@dataclass(frozen=True)
+class Zones:
+    """The zones something spans, as far as they are known."""
+
+    named: frozenset[str] = frozenset()  # literal zone names or zone ids
+    # (data source, attribute) -> the indexes taken from that list of distinct zones
+    listed: dict[tuple[str, str], frozenset[int]] = field(default_factory=dict)
+    unknown: tuple[str, ...] = ()  # why some member's zone is not known
+
+    @property
+    def spread(self) -> bool | None:
+        """True: two zones or more for sure; False: fewer for sure; None: not known."""
+        if len(self.named) >= 2 or any(len(i) >= 2 for i in self.listed.values()):
+            return True
+        if self.unknown:
+            return None
+        symbolic = sum(len(i) for i in self.listed.values())
+        if symbolic and (self.named or len(self.listed) > 1):
+            return None  # a listed zone may or may not be the named one
+        return False
+
+    @property
+    def count(self) -> int:
+        """How many zones are known to be distinct (a lower bound)."""
+        return max(len(self.named), *(len(i) for i in self.listed.values()), 0)
+
+    def describe(self) -> str:
+        parts = sorted(self.named)
+        parts += [
+            f"!Select [{i}, !GetAZs]"
+            if name == "!GetAZs"
+            else f"data.aws_availability_zones.{name}.{attr}[{i}]"
+            for (name, attr), idx in sorted(self.listed.items())
+            for i in sorted(idx)
+        ]
+        known = ", ".join(parts) if parts else "none known"
+        return known + (f"; not known: {'; '.join(self.unknown)}" if self.unknown else "")
+
+    def evidence(self) -> dict[str, Any]:
+        return {"zones": self.describe().split("; not known:")[0], "unknown": list(self.unknown)}
+
+    def __or__(self, other: Zones) -> Zones:
+        listed = dict(self.listed)
+        for key, idx in other.listed.items():
+            listed[key] = listed.get(key, frozenset()) | idx
+        return Zones(self.named | other.named, listed, self.unknown + other.unknown)
+
+
+def zone(value: Any, what: str = "the zone") -> Zones:
+    """One zone name (or zone id) as a source gives it."""
+    if isinstance(value, str) and value:
+        return Zones(named=frozenset({value}))
+    text = value.text if isinstance(value, Reference) else value.reason if isinstance(value, Unknown) else ""
+    found = _ZONE_LIST.search(text or "")
+    if found:
+        name, attr, index = found.groups()
+        return Zones(listed={(name, attr): frozenset({int(index)})})
+    found = _GET_AZS.search(text or "")
+    if found:
+        return Zones(listed={("!GetAZs", "names"): frozenset({int(found.group(1))})})
+    return Zones(unknown=(f"{what} is not known ({show(value)})",))
+
+
+def zones(values: Any, what: str = "zones") -> Zones:
+    """A list of zone names; the list itself may be unknown."""
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list):
+        return Zones(unknown=(f"the {what} are not known ({show(values)})",))
+    out = Zones()
+    for value in values:
+        out = out | zone(value, f"a zone of the {what}")
+    return out
+
+
+def subnet_zone(inventory: Inventory, scope: Scope, subnet: Any) -> Zones:
+    """The zone of one subnet, named by id (live, or a literal in IaC) or by reference."""
+    found = None
+    if isinstance(subnet, Reference) and subnet.target:
+        found = inventory.get(subnet.target, scope)
+    elif isinstance(subnet, str):
+        found = inventory.get(subnet, scope)
+        if found is None:
+            named = [s for s in inventory.of_type(SUBNET, scope) if s.get("SubnetId") == subnet]
+            found = named[0] if len(named) == 1 else None
+    if found is None or found.type != SUBNET:
+        where = "read by this scan" if scope.is_live else "declared in the scanned files"
+        return Zones(unknown=(f"subnet {show(subnet)} is not {where}",))
+    value = found.get("AvailabilityZone")
+    if value is None:
+        value = found.get("AvailabilityZoneId")
+    if value is None:
+        return Zones(unknown=(f"subnet {found.name} names no zone: AWS picks one when it creates it",))
+    return zone(value, f"the zone of subnet {found.name}")
+
+
+def subnet_zones(inventory: Inventory, scope: Scope, subnets: Any, what: str = "subnets") -> Zones:
+    """The zones of a list of subnets; the list itself may be unknown."""
+    if isinstance(subnets, str | Reference) and not _is_list_reference(subnets):
+        subnets = [subnets]
+    if not isinstance(subnets, Iterable) or isinstance(subnets, str | Reference | Unknown):
+        return Zones(unknown=(f"the {what} are not known ({show(subnets)})",))
+    out = Zones()
+    for subnet in subnets:
+        out = out | subnet_zone(inventory, scope, subnet)
+    return out
+
+
+def _is_list_reference(value: Any) -> bool:
+    """`aws_subnet.private[*].id`, `module.vpc.private_subnets`: a whole list, not one subnet."""
+    return isinstance(value, Reference) and (value.target is None or "[*]" in value.text)
+
+
+def same_zone(a: Zones, b: Zones) -> bool | None:
+    """Are two single-zone things (a subnet and a NAT gateway) in the same zone? None when
+    it cannot be told."""
+    spread = (a | b).spread
+    return None if spread is None else not spread
