@@ -24,6 +24,10 @@ A few Terraform resources are not resources of their own in CloudFormation's voc
   holding only its name and that document. A log-group-scoped policy is never made an
   account-level one: it grants nothing on other log groups.
 - `aws_kms_key_policy` -> the declared key's `KeyPolicy` (else a placeholder key).
+- `aws_main_route_table_association` -> `{"Main": True}` in the declared route table's
+  `Associations` (as live DescribeRouteTables reports the VPC's main table; an
+  `aws_default_route_table` is marked so too). One naming a route table the configuration
+  does not declare adds nothing.
 - `aws_sns_topic.policy` / `aws_sqs_queue.policy` -> an `AWS::SNS::TopicInlinePolicy` /
   `AWS::SQS::QueueInlinePolicy` of its own (id: the topic's address + "#policy"), the same
   record `aws_sns_topic_policy` / `aws_sqs_queue_policy` give.
@@ -38,24 +42,38 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scanner.model import (
+    AUTOSCALING_GROUP,
     BUCKET,
+    CACHE_CLUSTER,
+    CLASSIC_LOAD_BALANCER,
+    DB_CLUSTER,
+    DB_INSTANCE,
     ECS_TASK_DEFINITION,
     ENDPOINT,
     ENDPOINT_CONFIG,
     EVENT_BUS,
     EVENT_BUS_POLICY,
     EVENT_RULE,
+    FILE_SYSTEM,
     FUNCTION,
     KMS_ALIAS,
     KMS_KEY,
     LAMBDA_PERMISSION,
+    LOAD_BALANCER,
     LOG_GROUP,
     LOGS_POLICY,
     MANAGED_POLICY,
+    NAT_GATEWAY,
     QUEUE,
     QUEUE_INLINE_POLICY,
+    REPLICATION_GROUP,
     ROLE,
     ROLE_POLICY,
+    ROUTE,
+    ROUTE_TABLE,
+    ROUTE_TABLE_ASSOCIATION,
+    SCALABLE_TARGET,
+    SUBNET,
     TOPIC,
     TOPIC_INLINE_POLICY,
     TRAIL,
@@ -85,6 +103,9 @@ class F:
     # Optional+Computed in the provider: when the configuration leaves it out, the value a
     # plan shows as unknown is the provider's or the service's choice, mapped as absent.
     chosen: bool = False
+    # A list of ids or zones (subnets, AZs): a plan that knows it only after apply gets one
+    # Reference per resource its expression names, not one for the whole list.
+    many: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,6 +192,32 @@ def _never_expires(value: Any) -> Any:
     return None if value == 0 else value
 
 
+# aws_sagemaker_endpoint_configuration production_variants / shadow_production_variants.
+_VARIANT_FIELDS = {
+    "variant_name": F("VariantName"),
+    "model_name": F("ModelName"),
+    "instance_type": F("InstanceType"),
+    "initial_instance_count": F("InitialInstanceCount"),
+    "serverless_config": F(
+        "ServerlessConfig",
+        single=True,
+        block={
+            "max_concurrency": F("MaxConcurrency"),
+            "memory_size_in_mb": F("MemorySizeInMB"),
+            "provisioned_concurrency": F("ProvisionedConcurrency"),
+        },
+    ),
+    "managed_instance_scaling": F(
+        "ManagedInstanceScaling",
+        single=True,
+        block={
+            "min_instance_count": F("MinInstanceCount"),
+            "max_instance_count": F("MaxInstanceCount"),
+            "status": F("Status"),
+        },
+    ),
+}
+
 SELECTOR_FIELDS = {
     "field": F("Field"),
     "equals": F("Equals", convert=_strings),
@@ -248,23 +295,8 @@ TABLES: dict[str, Table] = {
         ENDPOINT_CONFIG,
         {
             "name": F("EndpointConfigName"),
-            "production_variants": F(
-                "ProductionVariants",
-                block={
-                    "variant_name": F("VariantName"),
-                    "model_name": F("ModelName"),
-                    "instance_type": F("InstanceType"),
-                    "initial_instance_count": F("InitialInstanceCount"),
-                    "serverless_config": F(
-                        "ServerlessConfig",
-                        single=True,
-                        block={
-                            "max_concurrency": F("MaxConcurrency"),
-                            "memory_size_in_mb": F("MemorySizeInMB"),
-                        },
-                    ),
-                },
-            ),
+            "production_variants": F("ProductionVariants", block=_VARIANT_FIELDS),
+            "shadow_production_variants": F("ShadowProductionVariants", block=_VARIANT_FIELDS),
             # The provider sends enable_capture=false when it is absent (a bool zero value),
             # unlike CloudFormation, where the API default (enabled) applies.
             "data_capture_config": F(
@@ -640,6 +672,277 @@ TABLES.update(
 )
 
 
+# -- availability-zone resilience (AZ001-AZ008) ----------------------------------------------
+# Optional+Computed attributes (`chosen=True`) that the configuration leaves out are the
+# service's choice and stay absent, except where reference/aws-rule-facts.md documents the
+# API default: aws_db_instance.multi_az (absent: a single-AZ instance is created, MultiAZ
+# False) and aws_nat_gateway.availability_mode (absent: zonal). An absent subnet
+# availability_zone is absent here too: AWS picks the zone.
+
+
+def _set(value: Any) -> Any:
+    """An unset string argument, which a plan writes as "" (inside route and subnet_mapping
+    objects): absent."""
+    return None if value == "" else value
+
+
+def _scheme(value: Any) -> Any:
+    """`internal` -> ELBv2 Scheme."""
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        value = value.lower() == "true"
+    if isinstance(value, bool):
+        return "internal" if value else "internet-facing"
+    return value
+
+
+# A route's destination and target, in aws_route_table `route` objects and aws_route alike.
+_ROUTE_TARGETS = {
+    "nat_gateway_id": F("NatGatewayId", convert=_set),
+    "gateway_id": F("GatewayId", convert=_set),
+    "transit_gateway_id": F("TransitGatewayId", convert=_set),
+    "vpc_endpoint_id": F("VpcEndpointId", convert=_set),
+    "network_interface_id": F("NetworkInterfaceId", convert=_set),
+    "vpc_peering_connection_id": F("VpcPeeringConnectionId", convert=_set),
+    "egress_only_gateway_id": F("EgressOnlyInternetGatewayId", convert=_set),
+    "carrier_gateway_id": F("CarrierGatewayId", convert=_set),
+    "local_gateway_id": F("LocalGatewayId", convert=_set),
+    "core_network_arn": F("CoreNetworkArn", convert=_set),
+}
+_INLINE_ROUTE = {
+    "cidr_block": F("DestinationCidrBlock", convert=_set),
+    "ipv6_cidr_block": F("DestinationIpv6CidrBlock", convert=_set),
+    "destination_prefix_list_id": F("DestinationPrefixListId", convert=_set),
+    **_ROUTE_TARGETS,
+}
+
+
+_LB_FIELDS = {
+    "name": F("Name", chosen=True),
+    "load_balancer_type": F("Type", default="application"),
+    "internal": F("Scheme", convert=_scheme, chosen=True),
+    # subnets and subnet_mapping: exactly one is written, the other is computed (absent).
+    "subnets": F("Subnets", chosen=True, many=True),
+    "subnet_mapping": F(
+        "SubnetMappings",
+        chosen=True,
+        block={
+            "subnet_id": F("SubnetId", convert=_set),
+            "allocation_id": F("AllocationId", convert=_set),
+            "private_ipv4_address": F("PrivateIPv4Address", convert=_set),
+            "ipv6_address": F("IPv6Address", convert=_set),
+        },
+    ),
+    "tags": F("Tags", convert=_tags),
+}
+
+
+def _default_route_table(table: Resource) -> list[Resource]:
+    """aws_default_route_table manages the VPC's main route table: marked `Main` in
+    Associations (as live DescribeRouteTables says it), its VPC taken from
+    `default_route_table_id = aws_vpc.X.default_route_table_id`."""
+    props = table.properties
+    props["Associations"] = [{"Main": True}]
+    rtb = props.get("RouteTableId")
+    if (
+        "VpcId" not in props
+        and isinstance(rtb, Reference)
+        and rtb.target is not None
+        and rtb.target.rsplit(".", 2)[-2:-1] == ["aws_vpc"]
+        and rtb.attribute == "default_route_table_id"
+    ):
+        props["VpcId"] = Reference(f"{rtb.target}.id", target=rtb.target, attribute="id")
+    return []
+
+
+TABLES.update(
+    {
+        "aws_db_instance": Table(
+            DB_INSTANCE,
+            {
+                "identifier": F("DBInstanceIdentifier", chosen=True),
+                "engine": F("Engine", chosen=True),
+                "instance_class": F("DBInstanceClass"),
+                "multi_az": F("MultiAZ", default=False, chosen=True),
+                "availability_zone": F("AvailabilityZone", chosen=True),
+                "replicate_source_db": F("SourceDBInstanceIdentifier", convert=_set),
+                "tags": F("Tags", convert=_tags),
+            },
+            name_attr="identifier",
+        ),
+        "aws_rds_cluster": Table(
+            DB_CLUSTER,
+            {
+                "cluster_identifier": F("DBClusterIdentifier", chosen=True),
+                "engine": F("Engine"),
+                "engine_mode": F("EngineMode", default="provisioned"),
+                "db_cluster_instance_class": F("DBClusterInstanceClass"),
+                "availability_zones": F("AvailabilityZones", chosen=True, many=True),
+                "tags": F("Tags", convert=_tags),
+            },
+            name_attr="cluster_identifier",
+        ),
+        # A cluster member: a DBInstance with DBClusterIdentifier, as in CloudFormation.
+        "aws_rds_cluster_instance": Table(
+            DB_INSTANCE,
+            {
+                "identifier": F("DBInstanceIdentifier", chosen=True),
+                "cluster_identifier": F("DBClusterIdentifier"),
+                "engine": F("Engine"),
+                "instance_class": F("DBInstanceClass"),
+                "availability_zone": F("AvailabilityZone", chosen=True),
+                "tags": F("Tags", convert=_tags),
+            },
+            name_attr="identifier",
+        ),
+        # availability_zones and vpc_zone_identifier exclude each other; the one not written
+        # is computed from the other (chosen: absent).
+        "aws_autoscaling_group": Table(
+            AUTOSCALING_GROUP,
+            {
+                "name": F("AutoScalingGroupName", chosen=True),
+                "availability_zones": F("AvailabilityZones", chosen=True, many=True),
+                "vpc_zone_identifier": F("VPCZoneIdentifier", chosen=True, many=True),
+                "min_size": F("MinSize"),
+                "max_size": F("MaxSize"),
+                "desired_capacity": F("DesiredCapacity", chosen=True),
+            },
+            name_attr="name",
+        ),
+        "aws_subnet": Table(
+            SUBNET,
+            {
+                "vpc_id": F("VpcId"),
+                "availability_zone": F("AvailabilityZone", chosen=True),
+                "availability_zone_id": F("AvailabilityZoneId", chosen=True),
+                "cidr_block": F("CidrBlock"),
+                "tags": F("Tags", convert=_tags),
+            },
+        ),
+        "aws_lb": Table(LOAD_BALANCER, _LB_FIELDS, name_attr="name"),
+        "aws_alb": Table(LOAD_BALANCER, _LB_FIELDS, name_attr="name"),
+        "aws_elb": Table(
+            CLASSIC_LOAD_BALANCER,
+            {
+                "name": F("LoadBalancerName", chosen=True),
+                "availability_zones": F("AvailabilityZones", chosen=True, many=True),
+                "subnets": F("Subnets", chosen=True, many=True),
+                "cross_zone_load_balancing": F("CrossZone", default=True),
+                "tags": F("Tags", convert=_tags),
+            },
+            name_attr="name",
+        ),
+        "aws_appautoscaling_target": Table(
+            SCALABLE_TARGET,
+            {
+                "service_namespace": F("ServiceNamespace"),
+                "resource_id": F("ResourceId"),
+                "scalable_dimension": F("ScalableDimension"),
+                "min_capacity": F("MinCapacity"),
+                "max_capacity": F("MaxCapacity"),
+            },
+        ),
+        "aws_elasticache_replication_group": Table(
+            REPLICATION_GROUP,
+            {
+                "replication_group_id": F("ReplicationGroupId"),
+                "engine": F("Engine", chosen=True),
+                "multi_az_enabled": F("MultiAZEnabled", default=False),
+                "automatic_failover_enabled": F("AutomaticFailoverEnabled", default=False),
+                "num_cache_clusters": F("NumCacheClusters", chosen=True),
+                "num_node_groups": F("NumNodeGroups", chosen=True),
+                "replicas_per_node_group": F("ReplicasPerNodeGroup", chosen=True),
+                "preferred_cache_cluster_azs": F("PreferredCacheClusterAZs", many=True),
+                "node_group_configuration": F(
+                    "NodeGroupConfiguration",
+                    chosen=True,
+                    block={
+                        "node_group_id": F("NodeGroupId", convert=_set),
+                        "primary_availability_zone": F("PrimaryAvailabilityZone", convert=_set),
+                        "replica_availability_zones": F("ReplicaAvailabilityZones"),
+                        "replica_count": F("ReplicaCount"),
+                    },
+                ),
+                "tags": F("Tags", convert=_tags),
+            },
+            name_attr="replication_group_id",
+        ),
+        "aws_elasticache_cluster": Table(
+            CACHE_CLUSTER,
+            {
+                "cluster_id": F("ClusterName"),
+                "engine": F("Engine", chosen=True),
+                "num_cache_nodes": F("NumCacheNodes", chosen=True),
+                "az_mode": F("AZMode", chosen=True),
+                "availability_zone": F("PreferredAvailabilityZone", chosen=True),
+                "preferred_availability_zones": F("PreferredAvailabilityZones", many=True),
+                "replication_group_id": F("ReplicationGroupId", chosen=True, convert=_set),
+                "tags": F("Tags", convert=_tags),
+            },
+            name_attr="cluster_id",
+        ),
+        # availability_zone_name is set only for One Zone storage; absent: Regional.
+        "aws_efs_file_system": Table(
+            FILE_SYSTEM,
+            {
+                "availability_zone_name": F("AvailabilityZoneName", chosen=True),
+                "tags": F("FileSystemTags", convert=_tags),
+            },
+        ),
+        "aws_nat_gateway": Table(
+            NAT_GATEWAY,
+            {
+                "subnet_id": F("SubnetId", convert=_set),
+                "vpc_id": F("VpcId", chosen=True),
+                "connectivity_type": F("ConnectivityType", default="public"),
+                "availability_mode": F("AvailabilityMode", default="zonal", chosen=True),
+                "tags": F("Tags", convert=_tags),
+            },
+        ),
+        # Inline routes: `route` blocks (or `route = [...]`), Routes (opscheck). Absent, the
+        # table's routes are not managed here (aws_route resources may add them): absent.
+        "aws_route_table": Table(
+            ROUTE_TABLE,
+            {
+                "vpc_id": F("VpcId"),
+                "route": F("Routes", block=_INLINE_ROUTE, chosen=True),
+                "tags": F("Tags", convert=_tags),
+            },
+        ),
+        # The VPC's main route table (see _default_route_table).
+        "aws_default_route_table": Table(
+            ROUTE_TABLE,
+            {
+                "default_route_table_id": F("RouteTableId"),
+                "route": F("Routes", block=_INLINE_ROUTE, chosen=True),
+                "tags": F("Tags", convert=_tags),
+            },
+            post=_default_route_table,
+        ),
+        # Not a resource of its own: marks its route table `Main` (see `join`).
+        "aws_main_route_table_association": Table(
+            ROUTE_TABLE,
+            {"vpc_id": F("_VpcId"), "route_table_id": F("_RouteTableId")},
+            join="main-route-table",
+        ),
+        "aws_route": Table(
+            ROUTE,
+            {
+                "route_table_id": F("RouteTableId"),
+                "destination_cidr_block": F("DestinationCidrBlock", convert=_set),
+                "destination_ipv6_cidr_block": F("DestinationIpv6CidrBlock", convert=_set),
+                "destination_prefix_list_id": F("DestinationPrefixListId", convert=_set),
+                **_ROUTE_TARGETS,
+            },
+        ),
+        # An edge association (gateway_id, no subnet) has no SubnetId.
+        "aws_route_table_association": Table(
+            ROUTE_TABLE_ASSOCIATION,
+            {"subnet_id": F("SubnetId", convert=_set), "route_table_id": F("RouteTableId")},
+        ),
+    }
+)
+
+
 def map_values(fields: Mapping[str, F], values: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for tf_name, spec in fields.items():
@@ -675,6 +978,12 @@ def _map_block(spec: F, value: Any) -> Any:
 def provider_chosen(table: Table, attribute: str) -> bool:
     spec = table.fields.get(attribute)
     return spec is not None and spec.chosen
+
+
+def holds_many(table: Table, attribute: str) -> bool:
+    """A list attribute whose elements name resources one by one (F.many)."""
+    spec = table.fields.get(attribute)
+    return spec is not None and spec.many
 
 
 def computed_attribute(tf_type: str, values: Mapping[str, Any], attribute: str, partition: str) -> Any:
@@ -807,6 +1116,7 @@ def join(
     roles = _Declared(kept, ROLE, "RoleName", _role_name)
     groups = _Declared(kept, LOG_GROUP, "LogGroupName", _log_group_name)
     keys = _Declared(kept, KMS_KEY, "KeyId", str)  # a key has no name: by reference only
+    route_tables = _Declared(kept, ROUTE_TABLE, "RouteTableId", str)
     for kind, r in joining:
         props = r.properties
         if kind == "event-target":
@@ -865,6 +1175,16 @@ def join(
             else:
                 reason = f"KMS key {show(key_id)} is not declared in this configuration"
                 kept.append(_placeholder(r, KMS_KEY, reason, {"KeyPolicy": props.get("KeyPolicy")}, key_id))
+        elif kind == "main-route-table":
+            table = next(iter(route_tables.find(props.get("_RouteTableId"))), None)
+            if table is None:
+                continue  # a route table declared elsewhere: not in the inventory at all
+            associations = table.properties.setdefault("Associations", [])
+            if isinstance(associations, list) and {"Main": True} not in associations:
+                associations.append({"Main": True})
+            if table.properties.get("VpcId") is None and props.get("_VpcId") is not None:
+                table.properties["VpcId"] = props["_VpcId"]
+            moved[r.id] = table.id
     out_suppressions = []
     for s in suppressions:
         out_suppressions.append(replace(s, resource_id=moved[s.resource_id]) if s.resource_id in moved else s)

@@ -98,6 +98,51 @@ def _unknown_reference(expression: Any, what: str, prefix: str = "") -> Referenc
     return Reference(f"{what} (known after apply)")
 
 
+_NOT_RESOURCES = ("var.", "local.", "module.", "data.", "path.", "terraform.", "self.")
+
+
+def _each_resource(expression: Any, prefix: str = "") -> list[Reference] | None:
+    """The declared resources an expression names, one Reference each, in the order written
+    (`[aws_subnet.a.id, aws_subnet.b.id]`: a, b), or None when it takes values from
+    elsewhere too (a variable, a local, a module, a data source), which may add elements of
+    their own. `aws_subnet.x` without an index (a splat, a for expression) stays one
+    Reference to the whole resource, which names no single instance."""
+    refs = expression.get("references") if isinstance(expression, Mapping) else None
+    if not refs:
+        return None
+    found: dict[str, Reference] = {}
+    for text in map(str, refs):
+        if text.startswith(("count.", "each.")):
+            continue  # an index, not an element
+        parts = text.split(".")
+        if text.startswith(_NOT_RESOURCES) or len(parts) < 2:
+            return None
+        address = ".".join(parts[:2])
+        if address not in found:  # Terraform lists the most specific reference first
+            attribute = parts[2] if len(parts) > 2 else None
+            found[address] = Reference(text, target=prefix + address, attribute=attribute, partial=True)
+    indexed = {_INDEX.sub("", a) for a in found if a != _INDEX.sub("", a)}
+    return [r for a, r in found.items() if a not in indexed] or None
+
+
+def _block_expression(expressions: list[Any], value: Any) -> Any:
+    """Of several blocks' expressions, the one whose constants agree with a planned element
+    (set elements are not in the order written); None when not exactly one does."""
+    if not isinstance(value, Mapping):
+        return None
+    agreeing = [
+        e
+        for e in expressions
+        if isinstance(e, Mapping)
+        and all(
+            value.get(k) == x["constant_value"]
+            for k, x in e.items()
+            if isinstance(x, Mapping) and "constant_value" in x and value.get(k) is not None
+        )
+    ]
+    return agreeing[0] if len(agreeing) == 1 else None
+
+
 def _apply_unknown(values: Any, unknown: Any, expressions: Any, what: str, prefix: str = "") -> Any:
     """Put a Reference wherever `after_unknown` says the planned value is not known yet."""
     if unknown is True:
@@ -106,15 +151,26 @@ def _apply_unknown(values: Any, unknown: Any, expressions: Any, what: str, prefi
         out = dict(values) if isinstance(values, Mapping) else {}
         for key, flag in unknown.items():
             sub_expr = expressions.get(key) if isinstance(expressions, Mapping) else None
-            if isinstance(sub_expr, list):
+            if isinstance(sub_expr, list) and len(sub_expr) <= 1:
                 sub_expr = sub_expr[0] if sub_expr else None
             out[key] = _apply_unknown(out.get(key), flag, sub_expr, f"{what}.{key}", prefix)
         return out
     if isinstance(unknown, list) and isinstance(values, list):
-        return [
-            _apply_unknown(v, unknown[i] if i < len(unknown) else False, expressions, what, prefix)
-            for i, v in enumerate(values)
-        ]
+        flags = [unknown[i] if i < len(unknown) else False for i in range(len(values))]
+        if isinstance(expressions, list):  # several blocks: each element its own block's
+            return [
+                _apply_unknown(v, f, _block_expression(expressions, v), what, prefix)
+                for v, f in zip(values, flags, strict=True)
+            ]
+        each = _each_resource(expressions, prefix)
+        unknown_at = [i for i, f in enumerate(flags) if f is True]
+        out = [_apply_unknown(v, f, expressions, what, prefix) for v, f in zip(values, flags, strict=True)]
+        if each is not None and len(each) > 1 and unknown_at:
+            # `[aws_subnet.a.id, aws_subnet.b.id]`: one resource per unknown element (which
+            # is which does not matter: each is one of them), else none can be told.
+            for j, i in enumerate(unknown_at):
+                out[i] = each[j] if len(each) == len(unknown_at) else Reference(f"{what} (known after apply)")
+        return out
     if isinstance(unknown, list) and values is None and any(unknown):
         return Reference(f"{what} (known after apply)")
     return values
@@ -144,6 +200,14 @@ def load_plan(path: Path, rel: str, data: Mapping[str, Any], cwd: Path, relative
         after_unknown = change.get("after_unknown") or {}
         prefix = base_address[: -len(f"{tf_type}.{base_address.rsplit('.', 1)[-1]}")]
         values = _apply_unknown(values, after_unknown, expressions, address, prefix)
+        if isinstance(after_unknown, Mapping):
+            # A list of subnet ids or zones known only after apply (Terraform plans a set with
+            # an unknown element as wholly unknown): one Reference per resource it names.
+            for k, flag in after_unknown.items():
+                if flag is True and mapping.holds_many(table, k):
+                    each = _each_resource(expressions.get(k), prefix)
+                    if each is not None:
+                        values[k] = each
         if entry and isinstance(after_unknown, Mapping):
             # An Optional+Computed argument the configuration does not set (a queue's policy,
             # a target's id) is the provider's or the service's choice: absent for the mapping,
