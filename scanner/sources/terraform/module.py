@@ -522,9 +522,11 @@ class ModuleInstance:
             return Unknown(f"{text} is not declared")
         if dtype == "aws_iam_policy_document" and len(path) >= 3 and path[2] in ("json", "minified_json"):
             return _descend(policy_document(block, self), path[3:], text)
-        return Unknown(
-            f"{text}: data sources are read at plan time (only aws_iam_policy_document is evaluated)"
-        )
+        # The address with its indexes evaluated (`names[count.index]` -> `names[1]`): two
+        # instances taking different elements of one data source must not read alike.
+        resolved = f"data.{dtype}.{name}" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[2:])
+        shown = text if resolved == text else f"{resolved} ({text})"
+        return Unknown(f"{shown}: data sources are read at plan time (only aws_iam_policy_document is evaluated)")
 
     # -- child modules -------------------------------------------------------------------
 
