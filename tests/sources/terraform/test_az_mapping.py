@@ -318,14 +318,15 @@ def test_subnets_with_count_for_each_and_absent_zones(network):
 
 
 def test_a_zone_from_the_availability_zones_data_source_is_unknown(network):
-    """Data sources are not read: `names[count.index]` is an Unknown whose reason is the
-    expression as written, the same text for both instances (the index is not in it)."""
+    """Data sources are not read: `names[count.index]` is an Unknown whose reason names the
+    element each instance takes (`names[0]`, `names[1]`), then the expression as written, so
+    the two instances' zones do not read alike (they are two different zones)."""
     zones = [network[f"aws_subnet.private[{i}]"].properties["AvailabilityZone"] for i in (0, 1)]
     reason = (
-        "data.aws_availability_zones.available.names[count.index]: data sources are read at "
-        "plan time (only aws_iam_policy_document is evaluated)"
+        "data.aws_availability_zones.available.names[{}] (data.aws_availability_zones.available.names[count.index]): "
+        "data sources are read at plan time (only aws_iam_policy_document is evaluated)"
     )
-    assert zones == [Unknown(reason), Unknown(reason)]
+    assert zones == [Unknown(reason.format(0)), Unknown(reason.format(1))]
     assert network["aws_subnet.private[1]"].properties["CidrBlock"] == "10.0.1.0/24"
 
 
