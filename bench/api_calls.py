@@ -12,6 +12,21 @@ from scanner.demo import demo_scan
 from scanner.lib.selectors import Level
 from scanner.model import ENDPOINT, TRAIL, Status
 
+AZ_LISTINGS = (
+    "rds:DescribeDBInstances",
+    "rds:DescribeDBClusters",
+    "autoscaling:DescribeAutoScalingGroups",
+    "elbv2:DescribeLoadBalancers",
+    "elb:DescribeLoadBalancers",
+    "elasticache:DescribeReplicationGroups",
+    "elasticache:DescribeCacheClusters",
+    "efs:DescribeFileSystems",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeNatGateways",
+    "ec2:DescribeRouteTables",
+    "application-autoscaling:DescribeScalableTargets",
+)
+
 
 def main() -> None:
     outcome = demo_scan()
@@ -28,6 +43,7 @@ def main() -> None:
             for x in outcome.results
         )
     }
+    endpoints = {r.resource.id for r in outcome.results if r.resource.type == ENDPOINT}
     uncovered_endpoints = [
         r
         for r in outcome.results
@@ -86,7 +102,11 @@ def main() -> None:
         "s3:GetBucketLocation": (0, "AWS's ListBuckets returns BucketRegion; the emulator does not"),
         "lambda:ListFunctions": (regions, "one per region"),
         "sagemaker:ListEndpoints": (regions, "one per region"),
-        "sagemaker:DescribeEndpoint": (len(uncovered_endpoints), "capture state matters only when uncovered"),
+        "sagemaker:DescribeEndpoint": (
+            len(endpoints),
+            "one per endpoint: its variants (AZ005); capture state (DE004) only when uncovered "
+            f"({len(uncovered_endpoints)})",
+        ),
         "events:ListEventBuses": (regions, "one per region"),
         "events:DescribeEventBus": (
             buses,
@@ -115,6 +135,9 @@ def main() -> None:
             "account-level once per region with log targets, plus one per log group target",
         ),
     }
+    # Availability-zone pack: one paginated list per region each, no per-resource reads.
+    for op in AZ_LISTINGS:
+        minimum[op] = (regions, "one per region")
     total_actual = sum(calls.values())
     total_min = sum(m for m, _ in minimum.values())
     print(f"{'operation':34} {'calls':>6} {'minimum':>8}  why")

@@ -151,7 +151,7 @@ def test_json_document(server, account, tmp_path):
     assert stats["results"] == len(doc["results"])
     assert {r["id"] for r in doc["rules"]} == {f"CT00{i}" for i in range(1, 9)} | {
         f"DE00{i}" for i in range(1, 5)
-    } | {f"EB{i:03d}" for i in range(1, 12)}
+    } | {f"EB{i:03d}" for i in range(1, 12)} | {f"AZ00{i}" for i in range(1, 9)}
     for rule in doc["rules"]:
         assert set(rule) == {
             "id",

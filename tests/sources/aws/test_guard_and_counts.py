@@ -83,6 +83,19 @@ def test_calls_are_counted_per_operation(aws):
         "events:ListEventBuses": 3,  # one per region
         "events:DescribeEventBus": 3,  # the default bus of each region (its policy)
         "events:ListRules": 3,  # one per bus; no rules, so no targets and no follow-up reads
+        # Availability-zone collectors: one list per region each.
+        "rds:DescribeDBInstances": 3,
+        "rds:DescribeDBClusters": 3,
+        "autoscaling:DescribeAutoScalingGroups": 3,
+        "elbv2:DescribeLoadBalancers": 3,
+        "elb:DescribeLoadBalancers": 3,
+        "elasticache:DescribeReplicationGroups": 3,
+        "elasticache:DescribeCacheClusters": 3,
+        "efs:DescribeFileSystems": 3,
+        "ec2:DescribeSubnets": 3,
+        "ec2:DescribeNatGateways": 3,
+        "ec2:DescribeRouteTables": 3,
+        "application-autoscaling:DescribeScalableTargets": 3,
     }
     assert trail_arn("regional", "eu-west-1") in {r.resource.id for r in outcome.results}
 

@@ -3,10 +3,17 @@ it calls; the read-only guard and the IAM policy are derived from these declarat
 
 from __future__ import annotations
 
+from scanner.sources.aws.collectors.application_autoscaling import ScalableTargetCollector
+from scanner.sources.aws.collectors.autoscaling import AutoScalingGroupCollector
 from scanner.sources.aws.collectors.base import Collector
 from scanner.sources.aws.collectors.cloudtrail import CloudTrailCollector
+from scanner.sources.aws.collectors.efs import FileSystemCollector
+from scanner.sources.aws.collectors.elasticache import CacheClusterCollector, ReplicationGroupCollector
 from scanner.sources.aws.collectors.eventbridge import EventBridgeCollector
 from scanner.sources.aws.collectors.lambda_functions import LambdaFunctionCollector
+from scanner.sources.aws.collectors.load_balancers import ClassicLoadBalancerCollector, LoadBalancerCollector
+from scanner.sources.aws.collectors.network import NatGatewayCollector, RouteTableCollector, SubnetCollector
+from scanner.sources.aws.collectors.rds import DBClusterCollector, DBInstanceCollector
 from scanner.sources.aws.collectors.s3 import S3BucketCollector
 from scanner.sources.aws.collectors.sagemaker import SageMakerEndpointCollector
 
@@ -16,6 +23,19 @@ COLLECTORS: tuple[Collector, ...] = (
     LambdaFunctionCollector(),
     SageMakerEndpointCollector(),
     EventBridgeCollector(),
+    # Availability-zone resilience (AZ rules)
+    DBInstanceCollector(),
+    DBClusterCollector(),
+    AutoScalingGroupCollector(),
+    LoadBalancerCollector(),
+    ClassicLoadBalancerCollector(),
+    ReplicationGroupCollector(),
+    CacheClusterCollector(),
+    FileSystemCollector(),
+    SubnetCollector(),
+    NatGatewayCollector(),
+    RouteTableCollector(),
+    ScalableTargetCollector(),
 )
 
 

@@ -1,4 +1,7 @@
-"""SageMaker endpoints, with their data-capture state when a rule needs it."""
+"""SageMaker endpoints, with what DescribeEndpoint says when a rule needs it: the data-capture
+state (facet "data_capture", DE004) or the production variants in service (facet "variants",
+AZ005: observed ProductionVariants with CurrentInstanceCount, DesiredInstanceCount,
+CurrentServerlessConfig). One DescribeEndpoint per endpoint serves both."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from scanner.sources.aws.runner import Task
 
 class SageMakerEndpointCollector(ListCollector):
     name = "sagemaker"
-    facets = {ENDPOINT: frozenset({"data_capture"})}
+    facets = {ENDPOINT: frozenset({"data_capture", "variants"})}
     extra_operations = (Operation("sagemaker", "DescribeEndpoint"),)
     listing = Listing(
         resource_type=ENDPOINT,
@@ -31,11 +34,14 @@ class SageMakerEndpointCollector(ListCollector):
     def detail(
         self, ctx: CollectContext, resource: Resource, item: dict[str, Any], region: str
     ) -> list[Task]:
-        # ListEndpoints has no data-capture state; DescribeEndpoint is the one call that does
-        # (no need for DescribeEndpointConfig).
-        if not ctx.wants(ENDPOINT, "data_capture"):
+        # ListEndpoints has no data-capture state nor variants; DescribeEndpoint is the one
+        # call that has both (no need for DescribeEndpointConfig).
+        if not (ctx.wants(ENDPOINT, "data_capture") or ctx.wants(ENDPOINT, "variants")):
             resource.properties["DataCaptureConfig"] = Unknown(
                 "not collected: no selected rule reads data capture"
+            )
+            resource.observed["ProductionVariants"] = Unknown(
+                "not collected: no selected rule reads the production variants"
             )
             return []
         return [
@@ -48,9 +54,9 @@ class SageMakerEndpointCollector(ListCollector):
         try:
             self._read(ctx, resource, region)
         except Exception as exc:  # a bug of ours: keep the endpoint, its capture state unknown
-            resource.properties["DataCaptureConfig"] = ctx.error(
-                ctx.internal(f"reading {resource.id}", exc, region)
-            )
+            unknown = ctx.error(ctx.internal(f"reading {resource.id}", exc, region))
+            resource.properties["DataCaptureConfig"] = unknown
+            resource.observed["ProductionVariants"] = unknown
         ctx.emit(resource)
 
     def _read(self, ctx: CollectContext, resource: Resource, region: str) -> None:
@@ -60,7 +66,9 @@ class SageMakerEndpointCollector(ListCollector):
                 "sagemaker", region, "DescribeEndpoint", subject=resource.id, EndpointName=resource.name
             )
         except ApiFailure as failure:
-            resource.properties["DataCaptureConfig"] = ctx.error(failure)
+            unknown = ctx.error(failure)
+            resource.properties["DataCaptureConfig"] = unknown
+            resource.observed["ProductionVariants"] = unknown
             return
         if got.get("EndpointConfigName"):
             resource.properties["EndpointConfigName"] = got["EndpointConfigName"]
