@@ -62,6 +62,32 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
     assert per_target[("EB004", "training-run-logs")] == "fail"  # a RoleArn on a Logs target
     assert per_target[("EB004", "audit-log")] == "pass"  # TrustEventsToStoreLogEvent covers it
     assert per_target[("EB005", "inference-audit-stream")] == "fail"  # Kinesis without a role
+
+    # Resilience: each kind once spread over zones and once not.
+    az = {
+        (r["rule_id"], r["resource"]["name"]): (r["status"], r["severity"])
+        for r in doc["results"]
+        if r["rule_id"].startswith("AZ")
+    }
+    assert az == {
+        ("AZ001", "feature-store-db"): ("pass", "medium"),
+        ("AZ001", "experiments-db"): ("fail", "medium"),
+        ("AZ001", "feature-store-reporting"): ("fail", "low"),  # a single-AZ read replica
+        ("AZ002", "model-registry"): ("fail", "medium"),  # a writer only
+        ("AZ003", "inference-workers"): ("pass", "medium"),
+        ("AZ003", "gpu-training"): ("fail", "medium"),
+        ("AZ004", "inference-api"): ("pass", "medium"),
+        ("AZ004", "feature-grpc"): ("fail", "medium"),
+        ("AZ005", "churn-predictor"): ("pass", "medium"),
+        ("AZ005", "recsys-ranker"): ("pass", "medium"),  # one instance, autoscaled from two
+        ("AZ005", "fraud-scorer"): ("fail", "medium"),
+        ("AZ006", "online-features"): ("pass", "medium"),
+        ("AZ006", "session-cache"): ("fail", "medium"),
+        ("AZ007", "shared-notebooks"): ("pass", "low"),
+        ("AZ007", "scratch"): ("fail", "low"),
+        ("AZ008", "ml-private-a"): ("pass", "low"),
+        ("AZ008", "ml-private-b"): ("fail", "low"),  # its NAT gateway is in zone a
+    }
     calls = doc["scan"]["stats"]["api_calls_by_operation"]
     regions = len(doc["scan"]["targets"][0]["regions"])
     assert calls["cloudtrail:DescribeTrails"] == regions

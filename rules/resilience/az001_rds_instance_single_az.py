@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rules.resilience.common import each, flag
+from rules.resilience.common import each, flag, is_rds
 from scanner.inventory import Inventory
 from scanner.model import DB_INSTANCE, Resource, Result, Scope, Unknown, show
 from scanner.rule import RuleContext, rule
@@ -53,8 +53,8 @@ def az001(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
         engine = db.get("Engine")
         if cluster is not None and not isinstance(cluster, Unknown):
             return None
-        if isinstance(engine, str) and engine.startswith("aurora"):
-            return None  # an Aurora instance always belongs to a cluster
+        if (isinstance(engine, str) and engine.startswith("aurora")) or not is_rds(db):
+            return None  # an Aurora instance always belongs to a cluster; DocumentDB, Neptune
         replica = db.get("SourceDBInstanceIdentifier")
         kind = "read replica" if replica is not None else "DB instance"
         label = f"RDS {kind} {db.name}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rules.resilience.common import each, flag
+from rules.resilience.common import each, flag, is_rds
 from scanner.inventory import Inventory
 from scanner.lib.references import refers_to
 from scanner.lib.zones import Zones, zone
@@ -65,6 +65,8 @@ def az002(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
     """
 
     def judge(cluster: Resource, scope: Scope) -> Result | None:
+        if not is_rds(cluster):
+            return None  # DocumentDB and Neptune clusters, listed by the same API
         label = f"RDS DB cluster {cluster.name}"
         if scope.is_live:
             multi = flag(cluster.get("MultiAZ"))

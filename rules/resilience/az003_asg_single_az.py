@@ -53,6 +53,8 @@ def az003(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             for key in ("AvailabilityZones", "AvailabilityZoneIds", "VPCZoneIdentifier")
             if group.get(key) is not None
         ]
+        if scope.is_live and "AvailabilityZones" in named:
+            named = ["AvailabilityZones"]  # the zones the service reports are the answer
         for key in named:
             value = group.get(key)
             found = found | (

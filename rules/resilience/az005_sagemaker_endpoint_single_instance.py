@@ -148,7 +148,8 @@ def _judge(
             f"{label}: whether every variant runs two instances or more is not known: {whys}.",
             evidence,
         )
-    return ctx.passed(subject, f"{label}: every instance-based variant runs two instances or more.", evidence)
+    whys = "; ".join(why for _, why in verdicts.values())
+    return ctx.passed(subject, f"{label}: {whys}.", evidence)
 
 
 def _variant(

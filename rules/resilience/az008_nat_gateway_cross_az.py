@@ -65,7 +65,10 @@ def az008(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
     for scope in inventory.scopes:
         nats = inventory.of_type(NAT_GATEWAY, scope)
         for subnet in inventory.of_type(SUBNET, scope):
-            result = _judge(ctx, inventory, scope, subnet, bool(nats))
+            # A route reaches only NAT gateways of the subnet's own VPC (a zonal gateway in IaC
+            # may name only its subnet: then it may be any VPC's).
+            in_sight = any(_maybe_same_vpc(n.get("VpcId"), subnet.get("VpcId")) for n in nats)
+            result = _judge(ctx, inventory, scope, subnet, in_sight)
             if result is not None:
                 yield result
         if scope.is_live:
@@ -93,8 +96,10 @@ def _judge(
         return None
     target = route.route.get("NatGatewayId")
     evidence["default_route"] = dict(route.route)
-    if target is None:
-        return None  # an internet gateway, a transit gateway, ...: not a NAT dependency
+    if target is None or route.route.get("State") == "blackhole":
+        # An internet gateway, a transit gateway, ...; or a route whose NAT gateway is gone
+        # (the subnet has no way out at all): not a dependency on another zone.
+        return None
     nat = _nat(inventory, scope, target)
     if isinstance(nat, Unknown):
         return ctx.unknown(subnet, f"{label} routes to NAT gateway {show(target)}: {nat.reason}.", evidence)
@@ -132,6 +137,15 @@ def _judge(
         "losing that zone cuts this subnet off.",
         evidence,
     )
+
+
+def _maybe_same_vpc(a: object, b: object) -> bool:
+    """False only when the two VPCs are known to differ."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    if isinstance(a, Reference) and isinstance(b, Reference) and a.target and b.target:
+        return a.target == b.target
+    return True
 
 
 def _nat(inventory: Inventory, scope: Scope, target: object) -> Resource | Unknown:

@@ -61,6 +61,15 @@ def spread_verdict(
     )
 
 
+# DescribeDBInstances/DescribeDBClusters also list DocumentDB and Neptune: not RDS, not judged.
+NOT_RDS_ENGINES = ("docdb", "neptune")
+
+
+def is_rds(resource: Resource) -> bool:
+    engine = resource.get("Engine")
+    return not (isinstance(engine, str) and engine.startswith(NOT_RDS_ENGINES))
+
+
 def flag(value: Any) -> bool | Unknown:
     """A boolean property as sources give it (CloudFormation may write "true")."""
     if isinstance(value, bool):

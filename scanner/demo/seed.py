@@ -13,6 +13,8 @@ from typing import Any
 
 import boto3
 
+from scanner.demo.seed_resilience import seed_resilience
+
 ACCOUNT = "123456789012"
 HOME = "us-east-1"
 EU = "eu-west-1"
@@ -39,6 +41,7 @@ def seed(session: boto3.Session) -> dict[str, Any]:
     facts.update(seed_compute(session))
     facts.update(seed_cloudtrail(session, facts))
     facts.update(seed_events(session, facts))
+    facts.update(seed_resilience(session, facts))
     return facts
 
 
@@ -91,6 +94,8 @@ def seed_compute(session: boto3.Session) -> dict[str, Any]:
 
     sm = session.client("sagemaker", region_name=HOME)
     endpoints = {}
+    # One instance for fraud-scorer (AZ005 fail) and recsys-ranker (autoscaled from two).
+    instances = {"churn-predictor": 2, "fraud-scorer": 1, "recsys-ranker": 1}
     for name, capture in (("churn-predictor", True), ("fraud-scorer", True), ("recsys-ranker", False)):
         sm.create_model(
             ModelName=f"{name}-model",
@@ -106,7 +111,7 @@ def seed_compute(session: boto3.Session) -> dict[str, Any]:
                 {
                     "VariantName": "primary",
                     "ModelName": f"{name}-model",
-                    "InitialInstanceCount": 2,
+                    "InitialInstanceCount": instances[name],
                     "InstanceType": "ml.m5.xlarge",
                 }
             ],

@@ -14,7 +14,13 @@ def refers_to(value: Any, resource: Resource, names: Iterable[str] = ()) -> bool
     """Does a property value (an ARN, a name, a URL, a reference) name this resource?
     None when it cannot be told (an unknown value, a reference without a target)."""
     if isinstance(value, Reference):
-        return value.target == resource.id if value.target else None
+        if not value.target:
+            return None
+        if value.target == resource.id:
+            return True
+        # `aws_rds_cluster.c` for one instance `aws_rds_cluster.c["x"]` (a splat, or an index
+        # not known before apply): maybe this one.
+        return None if resource.id.startswith(value.target + "[") else False
     if isinstance(value, Unknown):
         return None
     if not isinstance(value, str):

@@ -35,43 +35,55 @@ class DefaultRoute:
 
 
 def route_table(inventory: Inventory, scope: Scope, subnet: Resource) -> Resource | Unknown:
-    """The route table a subnet uses."""
-    subnet_id = subnet.get("SubnetId") if scope.is_live else None
+    """The route table a subnet uses: the one explicitly associated with it, else its VPC's
+    main route table (live: the association marked Main; IaC: `aws_default_route_table` or
+    `aws_main_route_table_association`, mapped as such)."""
+    tables = inventory.of_type(ROUTE_TABLE, scope)
     if scope.is_live:
-        tables = inventory.of_type(ROUTE_TABLE, scope)
+        subnet_id = subnet.get("SubnetId")
         for table in tables:
             for assoc in _list(table.get("Associations")):
                 if isinstance(assoc, Mapping) and assoc.get("SubnetId") == subnet_id:
                     return table
-        vpc = subnet.get("VpcId")
-        for table in tables:
-            if table.get("VpcId") == vpc and any(
-                isinstance(a, Mapping) and a.get("Main") for a in _list(table.get("Associations"))
-            ):
-                return table
-        return Unknown(f"the route tables of VPC {show(vpc)} were not read")
-    found: list[Any] = []
-    for assoc in inventory.of_type(ROUTE_TABLE_ASSOCIATION, scope):
-        said = refers_to(assoc.get("SubnetId"), subnet)
-        if said is None:
-            return Unknown(
-                f"association {assoc.name} may be for subnet {subnet.name} ({show(assoc.get('SubnetId'))})"
+    else:
+        found: list[Any] = []
+        for assoc in inventory.of_type(ROUTE_TABLE_ASSOCIATION, scope):
+            said = refers_to(assoc.get("SubnetId"), subnet)
+            if said is None:
+                return Unknown(
+                    f"association {assoc.name} may be for subnet {subnet.name} ({show(assoc.get('SubnetId'))})"
+                )
+            if said:
+                found.append(assoc.get("RouteTableId"))
+        if found:
+            table_ref = found[0]
+            table = (
+                inventory.get(table_ref.target, scope)
+                if isinstance(table_ref, Reference) and table_ref.target
+                else None
             )
-        if said:
-            found.append(assoc.get("RouteTableId"))
-    if not found:
-        return Unknown(
-            f"subnet {subnet.name} uses its VPC's main route table, which the files do not declare"
-        )
-    table_ref = found[0]
-    table = (
-        inventory.get(table_ref.target, scope)
-        if isinstance(table_ref, Reference) and table_ref.target
-        else None
-    )
-    if table is None or table.type != ROUTE_TABLE:
-        return Unknown(f"route table {show(table_ref)} is not declared in the scanned files")
-    return table
+            if table is None or table.type != ROUTE_TABLE:
+                return Unknown(f"route table {show(table_ref)} is not declared in the scanned files")
+            return table
+    return _main_table(tables, subnet, scope)
+
+
+def _main_table(tables: list[Resource], subnet: Resource, scope: Scope) -> Resource | Unknown:
+    vpc = subnet.get("VpcId")
+    for table in tables:
+        main = any(isinstance(a, Mapping) and a.get("Main") for a in _list(table.get("Associations")))
+        if main and _same(table.get("VpcId"), vpc):
+            return table
+    if scope.is_live:
+        return Unknown(f"the route tables of VPC {show(vpc)} were not read")
+    return Unknown(f"subnet {subnet.name} uses its VPC's main route table, which the files do not declare")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """The same VPC: equal ids, or references to the same declared VPC."""
+    if isinstance(a, Reference) and isinstance(b, Reference):
+        return bool(a.target) and a.target == b.target
+    return isinstance(a, str) and a == b
 
 
 def default_route(inventory: Inventory, scope: Scope, subnet: Resource) -> DefaultRoute:

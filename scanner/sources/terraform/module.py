@@ -524,9 +524,13 @@ class ModuleInstance:
             return _descend(policy_document(block, self), path[3:], text)
         # The address with its indexes evaluated (`names[count.index]` -> `names[1]`): two
         # instances taking different elements of one data source must not read alike.
-        resolved = f"data.{dtype}.{name}" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[2:])
+        resolved = f"data.{dtype}.{name}" + "".join(
+            f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[2:]
+        )
         shown = text if resolved == text else f"{resolved} ({text})"
-        return Unknown(f"{shown}: data sources are read at plan time (only aws_iam_policy_document is evaluated)")
+        return Unknown(
+            f"{shown}: data sources are read at plan time (only aws_iam_policy_document is evaluated)"
+        )
 
     # -- child modules -------------------------------------------------------------------
 

@@ -176,7 +176,7 @@ def test_a_single_az_read_replica_is_low(outcome: ScanOutcome):
         ("AZ002", "Lonely", "1 instance declared"),
         ("AZ003", "AsgParam", "parameter Zone has no default"),
         ("AZ004", "AlbMixed", "!Select [1, !GetAZs]"),
-        ("AZ005", "Scaled", "two instances or more"),
+        ("AZ005", "Scaled", "autoscaling minimum of 2 instances"),
         ("AZ005", "OneInstance", "runs 1 instance and no autoscaling keeps two"),
         ("AZ008", "SubnetB", "NAT gateway Nat in us-east-1a"),
         ("AZ008", "SubnetC", "main route table"),

@@ -391,7 +391,7 @@ def test_groups_and_load_balancers_by_subnet_are_unknown_when_subnets_are_refuse
         world,
         {
             ("AZ003", "by-zone"): "fail",  # names its zone: no subnet to resolve
-            ("AZ003", "one-subnet"): "unknown",
+            ("AZ003", "one-subnet"): "fail",  # the group reports its zone: no subnet to resolve
             ("AZ003", "two-subnets"): "pass",  # the zones the group reports already span two
             ("AZ004", "nlb-one"): "fail",  # ELBv2 reports its zones: no subnet to resolve
             ("AZ004", "nlb-two"): "pass",
@@ -399,7 +399,7 @@ def test_groups_and_load_balancers_by_subnet_are_unknown_when_subnets_are_refuse
             ("AZ004", "classic-subnets"): "unknown",  # moto reports no zones, only subnets
         },
     )
-    for rule_id, name in (("AZ003", "one-subnet"), ("AZ004", "classic-subnets")):
+    for rule_id, name in (("AZ004", "classic-subnets"),):
         (result,) = [r for r in results(out, rule_id) if r.resource.id == world[name]]
         assert f"subnet '{world['private-a']}' is not read by this scan" in result.message, result.message
 
@@ -409,7 +409,6 @@ def test_groups_by_zone_and_by_subnets_in_one_and_two_zones(aws, world):
     got = {r.resource.id: r for r in results(out, "AZ003")}
     assert got[world["by-zone"]].evidence["AvailabilityZones"] == ["us-east-1a"]
     assert "VPCZoneIdentifier" not in got[world["by-zone"]].evidence
-    assert got[world["one-subnet"]].evidence["VPCZoneIdentifier"] == [world["private-a"]]
     assert "one availability zone (us-east-1a)" in got[world["one-subnet"]].message
     assert "spans 2 availability zones (us-east-1a, us-east-1b)" in got[world["two-subnets"]].message
 
@@ -491,5 +490,27 @@ def test_subnets_whose_route_tables_are_refused_are_unknown_when_nat_gateways_ex
         **{("AZ008", s): "unknown" for s in ours},
         ("AZ008", gap(m.ROUTE_TABLE)): "unknown",
     }
-    # The default VPC's subnets are unknown too today, though their VPC has no NAT gateway
-    # (a route can only target a NAT gateway of its own VPC): not asserted, reported.
+    # The default VPC has no NAT gateway (a route can only target one of its own VPC): its
+    # subnets are not asked about.
+    assert not [k for k in got if k[1] in world.default_subnets]
+
+
+def test_a_route_to_a_deleted_nat_gateway_is_not_a_zone_dependency(aws, world):
+    """A blackhole default route (its NAT gateway deleted) leaves the subnet without a way
+    out at all: AZ008 has nothing to say about zones there (no result), instead of an
+    unknown about a gateway "not read"."""
+
+    def blackhole(parsed: dict) -> None:
+        for table in parsed.get("RouteTables", []):
+            for route in table.get("Routes", []):
+                if route.get("NatGatewayId") == world["nat-a"]:
+                    route["State"] = "blackhole"
+        for gateway in parsed.get("NatGateways", []):
+            if gateway.get("NatGatewayId") == world["nat-a"]:
+                gateway["State"] = "deleted"
+
+    add_to_response(aws, "DescribeRouteTables", blackhole)
+    out = live_scan(aws, "AZ008", regions=[REGION])
+    got = verdicts(out, "AZ008")
+    assert ("AZ008", world["private-a"]) not in got and ("AZ008", world["private-b"]) not in got
+    assert got[("AZ008", world["private-c"])] == "pass"

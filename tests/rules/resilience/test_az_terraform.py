@@ -308,7 +308,7 @@ def test_the_matrix_is_exact(outcome: ScanOutcome):
         ("AZ002", "aws_rds_cluster.spread", "names[0]"),
         ("AZ003", "aws_autoscaling_group.vague", "AWS picks one"),
         ("AZ004", "aws_lb.mapped", "subnet-0123456789abcdef0"),
-        ("AZ005", "aws_sagemaker_endpoint_configuration.scaled", "two instances or more"),
+        ("AZ005", "aws_sagemaker_endpoint_configuration.scaled", "autoscaling minimum of 2 instances"),
         ("AZ008", "aws_subnet.b", "us-east-1a"),
     ],
 )

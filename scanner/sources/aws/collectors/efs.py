@@ -18,4 +18,5 @@ class FileSystemCollector(ListCollector):
         properties={"AvailabilityZoneName": "AvailabilityZoneName"},
         observed=("AvailabilityZoneId",),
         iam_action="elasticfilesystem:DescribeFileSystems",
+        name_tag=True,
     )

@@ -29,6 +29,9 @@ class Listing:
     make_arn: Callable[[dict[str, Any], CollectContext], str] | None = None
     params: Mapping[str, Any] | None = None
     iam_action: str | None = None
+    # Resources known by an opaque id (subnet-0a1b..., fs-12ab...): their Name tag, when set,
+    # is what messages call them (the id stays the resource's id).
+    name_tag: bool = False
 
 
 class ListCollector(Collector):
@@ -88,7 +91,7 @@ class ListCollector(Collector):
         return ctx.resource(
             type=lst.resource_type,
             id=arn,
-            name=str(item.get(lst.name_field, arn)),
+            name=(lst.name_tag and _name_tag(item)) or str(item.get(lst.name_field, arn)),
             properties={cfn: item[api] for api, cfn in lst.properties.items() if item.get(api) is not None},
             observed=jsonable({k: item[k] for k in lst.observed if k in item}),
             region=(parsed.region or None) if parsed else (region if lst.regional else None),
@@ -99,3 +102,12 @@ class ListCollector(Collector):
     def detail(self, ctx: CollectContext, resource: Any, item: dict[str, Any], region: str) -> list[Task]:
         """Per-item reads, as follow-up tasks that emit the resource themselves."""
         return []
+
+
+def _name_tag(item: Mapping[str, Any]) -> str | None:
+    """The Name tag of a listed item (EC2's `Tags`; EFS also copies it into `Name`)."""
+    for tag in item.get("Tags") or []:
+        if isinstance(tag, Mapping) and tag.get("Key") == "Name" and tag.get("Value"):
+            return str(tag["Value"])
+    name = item.get("Name")
+    return str(name) if isinstance(name, str) and name else None

@@ -32,6 +32,7 @@ class SubnetCollector(ListCollector):
             "CidrBlock": "CidrBlock",
         },
         observed=("SubnetArn", "State"),
+        name_tag=True,
     )
 
 
@@ -56,6 +57,7 @@ class NatGatewayCollector(ListCollector):
         },
         observed=("State", "AutoProvisionZones"),
         params={"Filter": [{"Name": "state", "Values": list(LIVE_NAT_STATES)}]},
+        name_tag=True,
     )
 
 
@@ -73,6 +75,7 @@ class RouteTableCollector(ListCollector):
         arn_field="RouteTableId",
         name_field="RouteTableId",
         properties={"RouteTableId": "RouteTableId", "VpcId": "VpcId"},
+        name_tag=True,
     )
 
     def to_resource(self, ctx: CollectContext, item: dict[str, Any], region: str) -> Resource:
