@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from scanner.inventory import Inventory
 from scanner.lib.arn import partition_of_region
 from scanner.model import CollectionGap, ScanError, Scope
+from scanner.sources.aws import metrics
 from scanner.sources.aws.collectors import COLLECTORS, collectors_for
 from scanner.sources.aws.collectors.base import CollectContext, Sink
 from scanner.sources.aws.errors import ApiFailure, to_scan_error
@@ -57,6 +58,7 @@ def unsupported_needs(needs: Mapping[str, frozenset[str]]) -> list[str]:
     for rtype in sorted(collectable):
         providers = [c for c in COLLECTORS if rtype in c.resource_types]
         known = frozenset().union(*(c.facets.get(rtype, frozenset()) for c in providers))
+        known |= metrics.metric_facets(rtype)  # read by the metrics phase, not by a collector
         problems.extend(f"{rtype} facet {f!r}" for f in sorted(needs[rtype] - known))
     return problems
 
@@ -66,10 +68,16 @@ def required_operations(needs: Mapping[str, frozenset[str]]) -> list[Operation]:
     ops = [*SESSION_OPERATIONS, DESCRIBE_REGIONS]
     for collector in collectors_for(set(needs)):
         ops.extend(collector.operations)
+    ops.extend(metrics.operations(needs))
     return ops
 
 
-def collect_account(options: AwsOptions, needs: Mapping[str, frozenset[str]]) -> LiveCollection:
+def collect_account(
+    options: AwsOptions,
+    needs: Mapping[str, frozenset[str]],
+    metric_window: metrics.MetricWindow = metrics.DEFAULT_WINDOW,
+) -> LiveCollection:
+    needs = metrics.with_prerequisites(needs)
     guard = CallGuard(required_operations(needs))
     started = dt.datetime.now(dt.UTC).replace(microsecond=0)
     try:
@@ -100,6 +108,8 @@ def collect_account(options: AwsOptions, needs: Mapping[str, frozenset[str]]) ->
             sink.error(error)
 
     run_tasks(tasks, options.max_workers, crashed)
+    # Second phase, once every resource is known: CloudWatch metrics in batches per region.
+    run_tasks(metrics.metric_tasks(ctx, list(sink.resources), metric_window), options.max_workers, crashed)
 
     scope = Scope(
         kind="aws-account",
