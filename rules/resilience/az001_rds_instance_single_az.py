@@ -51,8 +51,8 @@ def az001(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
     def judge(db: Resource, scope: Scope) -> Result | None:
         cluster = db.get("DBClusterIdentifier")
         engine = db.get("Engine")
-        if cluster is not None and not isinstance(cluster, Unknown):
-            return None
+        if cluster is not None:
+            return None  # set, even to a value not known here: a cluster member (AZ002)
         if (isinstance(engine, str) and engine.startswith("aurora")) or not is_rds(db):
             return None  # an Aurora instance always belongs to a cluster; DocumentDB, Neptune
         replica = db.get("SourceDBInstanceIdentifier")
@@ -65,10 +65,6 @@ def az001(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             "Engine": engine,
         }
         severity = {"severity": "low"} if replica is not None else {}
-        if isinstance(cluster, Unknown):
-            return ctx.unknown(
-                db, f"{label}: whether it belongs to a DB cluster is not known ({show(cluster)}).", evidence
-            )
         multi = flag(db.get("MultiAZ"))
         if isinstance(multi, Unknown):
             return ctx.unknown(

@@ -102,53 +102,43 @@ def az002(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
                 f"{label} is Aurora Serverless v1: it has no instances to count; RDS places its capacity.",
                 evidence,
             )
-        members = [
-            db
-            for db in inventory.of_type(DB_INSTANCE, scope)
-            if refers_to(db.get("DBClusterIdentifier"), cluster, [str(cluster.get("DBClusterIdentifier"))])
-        ]
-        maybe = [
-            db
-            for db in inventory.of_type(DB_INSTANCE, scope)
-            if db not in members
-            and refers_to(db.get("DBClusterIdentifier"), cluster) is None
-            and db.get("DBClusterIdentifier") is not None
-        ]
-        evidence["instances"] = [db.id for db in members]
-        uncertain = [db.id for db in members if db.exists is not True] + [db.id for db in maybe]
-        if uncertain:
-            evidence["uncertain"] = uncertain
-        found = Zones()
-        for db in members:
-            value = db.get("AvailabilityZone")
-            found = found | (
-                zone(value, f"the zone of {db.name}")
-                if value is not None
-                else Zones(unknown=(f"{db.name} names no zone: RDS picks one",))
-            )
-        evidence.update(found.evidence())
-        if found.spread:
+        sure: list[Resource] = []  # members that are certainly created
+        maybe: list[Resource] = []  # members whose creation, or membership, is not certain
+        for db in inventory.of_type(DB_INSTANCE, scope):
+            said = _member(db.get("DBClusterIdentifier"), cluster)
+            if said is True and db.exists is True:
+                sure.append(db)
+            elif said is not False:
+                maybe.append(db)
+        evidence["instances"] = [db.id for db in sure]
+        if maybe:
+            evidence["uncertain"] = [db.id for db in maybe]
+        certain, possible = _zones(sure), _zones(sure + maybe)
+        evidence.update(certain.evidence())
+        if certain.spread:
             return ctx.passed(
                 cluster,
-                f"{label} has instances in {found.count} availability zones ({found.describe()}).",
+                f"{label} has instances in {certain.count} availability zones ({certain.describe()}).",
                 evidence,
             )
-        if len(members) < 2 and not uncertain:
+        if len(sure) < 2 and not maybe:  # a conditional or counted member may be several
+            n = len(sure)
             return ctx.fail(
                 cluster,
-                f"{label} has {len(members)} instance{'' if len(members) == 1 else 's'} declared: with fewer than two there is nothing to fail over to.",
+                f"{label} has {n} instance{'' if n == 1 else 's'} declared: with fewer than two there is nothing to fail "
+                "over to.",
                 evidence,
             )
-        if found.spread is False and not uncertain:
+        if possible.spread is False:
             return ctx.fail(
                 cluster,
-                f"{label} has all its instances in one availability zone ({found.describe()}).",
+                f"{label} has all its instances in one availability zone ({possible.describe()}).",
                 evidence,
             )
         why = (
-            found.describe()
-            if found.unknown
-            else f"instances {', '.join(uncertain)} may or may not belong to it"
+            "; ".join(possible.unknown)
+            if possible.unknown
+            else f"instances {', '.join(db.id for db in maybe)} may not be created, or may not belong to it"
         )
         return ctx.unknown(
             cluster,
@@ -157,3 +147,27 @@ def az002(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
         )
 
     yield from each(inventory, ctx, DB_CLUSTER, "RDS DB clusters", judge)
+
+
+def _member(value: object, cluster: Resource) -> bool | None:
+    """Does an instance's DBClusterIdentifier name this cluster? RDS identifiers are
+    case-insensitive (stored in lower case)."""
+    if isinstance(value, str):
+        own = cluster.get("DBClusterIdentifier")
+        names = {n.lower() for n in (own if isinstance(own, str) else None, cluster.name) if n}
+        return value.lower() in names
+    if value is None:
+        return False
+    return refers_to(value, cluster)
+
+
+def _zones(members: list[Resource]) -> Zones:
+    found = Zones()
+    for db in members:
+        value = db.get("AvailabilityZone")
+        found = found | (
+            zone(value, f"the zone of {db.name}")
+            if value is not None
+            else Zones(unknown=(f"{db.name} names no zone: RDS picks one",))
+        )
+    return found

@@ -55,6 +55,8 @@ def az003(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
         ]
         if scope.is_live and "AvailabilityZones" in named:
             named = ["AvailabilityZones"]  # the zones the service reports are the answer
+        elif "VPCZoneIdentifier" in named:
+            named = ["VPCZoneIdentifier"]  # the subnets decide; zones given too must contain them
         for key in named:
             value = group.get(key)
             found = found | (

@@ -118,8 +118,14 @@ def _judge(
     endpoints: list[Resource],
     targets: list[Resource],
 ) -> Result | None:
-    if not isinstance(variants, list):
-        why = variants.reason if isinstance(variants, Unknown) else f"not read ({show(variants)})"
+    if not isinstance(variants, list) or not variants:
+        if isinstance(variants, Unknown):
+            why = variants.reason
+        elif variants == []:
+            status = subject.observed.get("EndpointStatus")
+            why = "none is reported" + (f" (endpoint status {status})" if status else "")
+        else:
+            why = f"not read ({show(variants)})"
         return ctx.unknown(subject, f"{label}: its production variants are not known: {why}.", {})
     verdicts: dict[str, tuple[bool | None, str]] = {}
     for index, variant in enumerate(variants):
@@ -165,13 +171,15 @@ def _variant(
     if count is None and "CurrentInstanceCount" in variant:
         count = number(variant.get("CurrentInstanceCount"))
     managed = variant.get("ManagedInstanceScaling")
-    managed_min = number(managed.get("MinInstanceCount")) if isinstance(managed, Mapping) else None
+    # The minimum holds only while managed instance scaling is on.
+    enabled = isinstance(managed, Mapping) and managed.get("Status") == "ENABLED"
+    managed_min = number(managed.get("MinInstanceCount")) if enabled else None
     if isinstance(count, int) and count >= 2:
         return True, f"variant {name} runs {count} instances"
     if isinstance(managed_min, int) and managed_min >= 2:
         return (
             True,
-            f"variant {name} scales between {managed_min} instances and more (managed instance scaling)",
+            f"variant {name} keeps at least {managed_min} instances (managed instance scaling)",
         )
     scaling = _scaling_minimum(scope, variant, name, endpoints, targets)
     if isinstance(scaling, int) and scaling >= 2:
@@ -195,27 +203,39 @@ def _scaling_minimum(
     endpoints: list[Resource],
     targets: list[Resource],
 ) -> int | Unknown | None:
-    """The highest MinCapacity of the scalable targets registered for this variant on any
-    endpoint that serves it; Unknown when some target may be one and says not how much."""
-    found: list[int] = []
+    """The autoscaling minimum that holds for this variant on EVERY endpoint serving it (one
+    endpoint scaled from two does not protect another built from the same configuration):
+    the smallest, over the endpoints, of each endpoint's highest registered MinCapacity.
+    None when no endpoint has a target; Unknown when a target may be one and says not how much,
+    or may not be created."""
+    per_endpoint: list[int | None] = []
     unsure: list[str] = []
-    for target in targets:
-        for endpoint in endpoints:
+    for endpoint in endpoints:
+        best: int | None = None
+        for target in targets:
+            if scope.is_live and target.region != endpoint.region:
+                continue  # endpoint names are unique per region only
             names = _names(target.get("ResourceId"), endpoint, name)
             if names is False:
                 continue
             minimum = number(target.get("MinCapacity"))
             if names is None:
                 unsure.append(f"scalable target {target.name} may be for it")
+            elif target.exists is not True:
+                unsure.append(f"scalable target {target.name} may not be created")
             elif isinstance(minimum, int):
-                found.append(minimum)
+                best = minimum if best is None else max(best, minimum)
             else:
                 unsure.append(f"the minimum of scalable target {target.name} is not known")
-    if found and max(found) >= 2:
-        return max(found)
+        per_endpoint.append(best)
+    if per_endpoint and all(m is not None and m >= 2 for m in per_endpoint):
+        return min(m for m in per_endpoint if m is not None)
     if unsure:
         return Unknown("; ".join(unsure))
-    return max(found) if found else None
+    known = [m for m in per_endpoint if m is not None]
+    if len(known) < len(per_endpoint) and known and max(known) >= 2:
+        return Unknown("an endpoint built from this configuration has no autoscaling of its own")
+    return min(known) if known and len(known) == len(per_endpoint) else None
 
 
 def _names(resource_id: Any, endpoint: Resource, variant: str) -> bool | None:

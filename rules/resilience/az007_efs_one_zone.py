@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 from rules.resilience.common import each
 from scanner.inventory import Inventory
+from scanner.lib.zones import zone as zone_of
 from scanner.model import FILE_SYSTEM, Reference, Resource, Result, Scope, Unknown, show
 from scanner.rule import RuleContext, rule
 
@@ -48,11 +49,18 @@ def az007(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
         evidence = {"AvailabilityZoneName": zone}
         if zone is None:
             return ctx.passed(fs, f"{label} uses Regional storage.", evidence)
-        if isinstance(zone, Unknown) or (isinstance(zone, Reference) and not zone.target):
-            # Set, to something not known here: One Zone either way, unless the value is empty.
+        vague = isinstance(zone, Unknown) or (isinstance(zone, Reference) and not zone.target)
+        if vague and not zone_of(zone).any_known:
+            # Set to a value not known here (a variable may be null: Regional after all). A zone
+            # taken from the region's zone list is a zone, whichever: One Zone.
             return ctx.unknown(
                 fs, f"{label}: its storage zone is set to {show(zone)}, not known here.", evidence
             )
-        return ctx.fail(fs, f"{label} uses One Zone storage in {show(zone)}.", evidence)
+        shown = (
+            zone
+            if isinstance(zone, str)
+            else (zone.text if isinstance(zone, Reference) else zone_of(zone).describe())
+        )
+        return ctx.fail(fs, f"{label} uses One Zone storage in {shown}.", evidence)
 
     yield from each(inventory, ctx, FILE_SYSTEM, "EFS file systems", judge)

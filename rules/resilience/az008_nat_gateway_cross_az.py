@@ -67,7 +67,7 @@ def az008(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
         for subnet in inventory.of_type(SUBNET, scope):
             # A route reaches only NAT gateways of the subnet's own VPC (a zonal gateway in IaC
             # may name only its subnet: then it may be any VPC's).
-            in_sight = any(_maybe_same_vpc(n.get("VpcId"), subnet.get("VpcId")) for n in nats)
+            in_sight = any(_maybe_same_vpc(_vpc_of(inventory, scope, n), subnet.get("VpcId")) for n in nats)
             result = _judge(ctx, inventory, scope, subnet, in_sight)
             if result is not None:
                 yield result
@@ -95,6 +95,9 @@ def _judge(
     if route.route is None:
         return None
     target = route.route.get("NatGatewayId")
+    gateway = route.route.get("GatewayId")
+    if target is None and _names_nat(inventory, scope, gateway):
+        target = gateway  # CreateRoute takes a NAT gateway id as GatewayId too, and stores a NAT route
     evidence["default_route"] = dict(route.route)
     if target is None or route.route.get("State") == "blackhole":
         # An internet gateway, a transit gateway, ...; or a route whose NAT gateway is gone
@@ -133,10 +136,34 @@ def _judge(
         )
     return ctx.fail(
         subnet,
-        f"{label} in {mine.describe()} reaches the internet through NAT gateway {nat.name} in {theirs.describe()}: "
-        "losing that zone cuts this subnet off.",
+        f"{label} in {mine.describe()} sends its outbound traffic (0.0.0.0/0) through NAT gateway {nat.name} in "
+        f"{theirs.describe()}: losing that zone cuts this subnet off.",
         evidence,
     )
+
+
+def _names_nat(inventory: Inventory, scope: Scope, gateway: object) -> bool:
+    if isinstance(gateway, str):
+        return gateway.startswith("nat-")
+    if isinstance(gateway, Reference) and gateway.target:
+        found = inventory.get(gateway.target, scope)
+        return found is not None and found.type == NAT_GATEWAY
+    return False
+
+
+def _vpc_of(inventory: Inventory, scope: Scope, nat: Resource) -> object:
+    """A NAT gateway's VPC: its own VpcId, else its subnet's (a zonal gateway in IaC
+    usually names only its subnet)."""
+    vpc = nat.get("VpcId")
+    if vpc is not None:
+        return vpc
+    subnet = nat.get("SubnetId")
+    found = None
+    if isinstance(subnet, Reference) and subnet.target:
+        found = inventory.get(subnet.target, scope)
+    elif isinstance(subnet, str):
+        found = inventory.get(subnet, scope)
+    return found.get("VpcId") if found is not None and found.type == SUBNET else None
 
 
 def _maybe_same_vpc(a: object, b: object) -> bool:

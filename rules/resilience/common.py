@@ -52,7 +52,11 @@ def spread_verdict(
             evidence,
             **kw,
         )
-    where = f"one availability zone ({found.describe()})" if found.count else "no availability zone it names"
+    where = (
+        f"one availability zone ({found.describe()})"
+        if found.count
+        else "no availability zone: it names none"
+    )
     return ctx.fail(
         resource,
         f"{label} is in {where}: losing that zone takes it down.",

@@ -47,14 +47,18 @@ def route_table(inventory: Inventory, scope: Scope, subnet: Resource) -> Resourc
                     return table
     else:
         found: list[Any] = []
+        doubts: list[str] = []
         for assoc in inventory.of_type(ROUTE_TABLE_ASSOCIATION, scope):
             said = refers_to(assoc.get("SubnetId"), subnet)
             if said is None:
-                return Unknown(
+                doubts.append(
                     f"association {assoc.name} may be for subnet {subnet.name} ({show(assoc.get('SubnetId'))})"
                 )
-            if said:
+            elif said:
                 found.append(assoc.get("RouteTableId"))
+        # A subnet has one association: a known one settles it whatever the doubtful ones are.
+        if not found and doubts:
+            return Unknown("; ".join(doubts))
         if found:
             table_ref = found[0]
             table = (
@@ -93,22 +97,33 @@ def default_route(inventory: Inventory, scope: Scope, subnet: Resource) -> Defau
     routes = table.get("Routes")
     if isinstance(routes, Unknown | Reference):
         return DefaultRoute(table, unknown=f"the routes of {table.name} are not known ({show(routes)})")
-    candidates = [r for r in _list(routes) if isinstance(r, Mapping)]
+    candidates: list[Any] = list(_list(routes))
+    doubts: list[str] = []
+    table_id = table.get("RouteTableId")
     for route in inventory.of_type(ROUTE, scope):
-        said = refers_to(route.get("RouteTableId"), table, [str(table.get("RouteTableId"))])
+        if _literal_other(route.get("DestinationCidrBlock")):
+            continue  # not a default route, whichever table it belongs to
+        said = refers_to(route.get("RouteTableId"), table, [table_id] if isinstance(table_id, str) else [])
         if said is None:
-            return DefaultRoute(table, unknown=f"route {route.name} may belong to {table.name}")
-        if said:
+            doubts.append(f"route {route.name} may belong to {table.name}")
+        elif said:
             candidates.append(route.properties)
     for route in candidates:
+        if not isinstance(route, Mapping):
+            doubts.append(f"a route of {table.name} is not known ({show(route)})")
+            continue
         cidr = route.get("DestinationCidrBlock")
         if cidr == DEFAULT:
             return DefaultRoute(table, route)
         if isinstance(cidr, Unknown | Reference):
-            return DefaultRoute(
-                table, unknown=f"a route of {table.name} goes to {show(cidr)}, not known here"
-            )
+            doubts.append(f"a route of {table.name} goes to {show(cidr)}, not known here")
+    if doubts:
+        return DefaultRoute(table, unknown="; ".join(doubts))
     return DefaultRoute(table)
+
+
+def _literal_other(cidr: Any) -> bool:
+    return isinstance(cidr, str) and cidr != DEFAULT
 
 
 def _list(value: Any) -> list[Any]:

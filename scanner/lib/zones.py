@@ -25,6 +25,8 @@ from scanner.model import SUBNET, Reference, Scope, Unknown, show
 # or inside an Unknown's reason; CloudFormation's `!Select [1, !GetAZs ""]`.
 _ZONE_LIST = re.compile(r"data\.aws_availability_zones\.([\w-]+)\.(names|zone_ids)\[(\d+)\]")
 _GET_AZS = re.compile(r"!Select \[(\d+), !GetAZs\]")
+# A zone id (use1-az1, usw2-lax1-az1): the same physical zone in every account, unlike names.
+_ZONE_ID = re.compile(r"^[a-z]{2,5}\d+(-[a-z]+\d*)?-az\d+$")
 
 
 @dataclass(frozen=True)
@@ -36,22 +38,33 @@ class Zones:
     listed: dict[tuple[str, str], frozenset[int]] = field(default_factory=dict)
     unknown: tuple[str, ...] = ()  # why some member's zone is not known
 
+    def _groups(self) -> list[frozenset[Any]]:
+        """Sets whose members are surely distinct zones from each other; across two sets
+        nothing is known (zone names and zone ids map differently in every account; a listed
+        zone may be a named one)."""
+        ids = frozenset(z for z in self.named if _ZONE_ID.match(z))
+        groups = [self.named - ids, ids, *self.listed.values()]
+        return [g for g in groups if g]
+
     @property
     def spread(self) -> bool | None:
         """True: two zones or more for sure; False: fewer for sure; None: not known."""
-        if len(self.named) >= 2 or any(len(i) >= 2 for i in self.listed.values()):
+        groups = self._groups()
+        if any(len(g) >= 2 for g in groups):
             return True
-        if self.unknown:
+        if self.unknown or len(groups) > 1:
             return None
-        symbolic = sum(len(i) for i in self.listed.values())
-        if symbolic and (self.named or len(self.listed) > 1):
-            return None  # a listed zone may or may not be the named one
         return False
 
     @property
     def count(self) -> int:
         """How many zones are known to be distinct (a lower bound)."""
-        return max(len(self.named), *(len(i) for i in self.listed.values()), 0)
+        return max((len(g) for g in self._groups()), default=0)
+
+    @property
+    def any_known(self) -> bool:
+        """At least one zone is known to be named (literally or by index)."""
+        return bool(self.named or self.listed)
 
     def describe(self) -> str:
         parts = sorted(self.named)

@@ -91,3 +91,11 @@ def test_cloudformation_get_azs_indexes():
     assert zones([first, first]).spread is False
     assert zones([second]).describe() == "!Select [1, !GetAZs]"
     assert zones([first, "us-east-1a"]).spread is None
+
+
+def test_zone_names_and_zone_ids_are_not_compared():
+    assert zones(["use1-az1", "use1-az2"]).spread is True
+    assert zones(["use1-az1", "use1-az1"]).spread is False
+    assert zones(["use1-az1", "us-east-1a"]).spread is None  # names map to ids per account
+    assert zones(["use1-az1", "us-east-1a", "us-east-1b"]).spread is True
+    assert zones(["usw2-lax1-az1"]).count == 1
