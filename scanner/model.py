@@ -117,6 +117,20 @@ ROUTE_TABLE = "AWS::EC2::RouteTable"
 ROUTE = "AWS::EC2::Route"
 ROUTE_TABLE_ASSOCIATION = "AWS::EC2::SubnetRouteTableAssociation"
 
+# Rightsizing (RS rules). Live-only facts in `observed`; metric summaries (the live metrics
+# phase) in observed["Metrics"][NAME] (scanner/lib/metrics.py).
+#   EC2 Instance: InstanceType, LaunchTemplate, observed State (running, stopped, ...),
+#     InstanceId (opscheck: live)
+#   EC2 LaunchTemplate: LaunchTemplateData {InstanceType}
+#   EC2 Volume: VolumeType (default gp2), Size (GiB), Iops, Throughput, observed State
+#     (available = unattached), Attachments; VolumeId (opscheck: live)
+#   InstanceType (live, opscheck): the DescribeInstanceTypes answer for a type seen in the
+#     region, id `REGION/TYPE`, properties as the API gives them
+INSTANCE = "AWS::EC2::Instance"
+LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
+VOLUME = "AWS::EC2::Volume"
+INSTANCE_TYPE = "opscheck::EC2::InstanceType"
+
 
 class Severity(enum.StrEnum):
     CRITICAL = "critical"

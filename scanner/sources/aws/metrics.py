@@ -25,11 +25,14 @@ from functools import partial
 from typing import Any
 
 from scanner.lib.arn import parse_arn
+from scanner.lib.metrics import DEFAULT_WINDOW, MetricSummary, MetricWindow, summarise
 from scanner.model import (
     CLASSIC_LOAD_BALANCER,
     DB_INSTANCE,
     ENDPOINT,
+    INSTANCE,
     LOAD_BALANCER,
+    VOLUME,
     Resource,
     Unknown,
     is_unknown,
@@ -38,9 +41,6 @@ from scanner.sources.aws.collectors.base import CollectContext
 from scanner.sources.aws.errors import ACCESS_DENIED, ApiFailure
 from scanner.sources.aws.guard import Operation
 from scanner.sources.aws.runner import Task
-
-INSTANCE = "AWS::EC2::Instance"
-VOLUME = "AWS::EC2::Volume"
 
 METRICS_FACET = "metrics"
 GET_METRIC_DATA = Operation("cloudwatch", "GetMetricData")
@@ -84,68 +84,6 @@ class MetricSpec:
     @property
     def metrics(self) -> tuple[str, ...]:
         return (self.metric,) if isinstance(self.metric, str) else self.metric
-
-
-@dataclass(frozen=True)
-class MetricWindow:
-    """The look-back: `lookback_days` up to `end` (default: now), whole hours in UTC."""
-
-    lookback_days: int = 14
-    end: dt.datetime | None = None
-
-    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        end = self.end or dt.datetime.now(dt.UTC)
-        if end.tzinfo is None:
-            end = end.replace(tzinfo=dt.UTC)
-        # Aligned with the hour: CloudWatch answers aligned windows faster, and hourly
-        # buckets then cover whole hours.
-        end = end.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
-        return end - dt.timedelta(days=self.lookback_days), end
-
-
-DEFAULT_WINDOW = MetricWindow()
-
-
-@dataclass(frozen=True)
-class MetricSummary:
-    """One series over the look-back, summarised locally from the returned datapoints."""
-
-    points: int
-    maximum: float | None
-    p95: float | None  # nearest rank
-    mean: float | None
-    days_with_data: int  # distinct UTC dates with at least one datapoint
-    first: str | None  # ISO-8601 UTC timestamps of the first and last datapoints
-    last: str | None
-    period: int  # seconds per datapoint
-    lookback_days: int
-
-    @property
-    def no_data_reason(self) -> str:
-        return f"no datapoints in the last {self.lookback_days} days"
-
-
-def summarise(points: Iterable[tuple[dt.datetime, float]], period: int, lookback_days: int) -> MetricSummary:
-    ordered = sorted(points)
-    if not ordered:
-        return MetricSummary(0, None, None, None, 0, None, None, period, lookback_days)
-    values = sorted(v for _, v in ordered)
-    rank = math.ceil(0.95 * len(values))  # nearest-rank: the smallest value >= 95% of them
-    return MetricSummary(
-        points=len(values),
-        maximum=values[-1],
-        p95=values[rank - 1],
-        mean=sum(values) / len(values),
-        days_with_data=len({t.date() for t, _ in ordered}),
-        first=_iso(ordered[0][0]),
-        last=_iso(ordered[-1][0]),
-        period=period,
-        lookback_days=lookback_days,
-    )
-
-
-def _iso(t: dt.datetime) -> str:
-    return t.isoformat().replace("+00:00", "Z")
 
 
 # --- dimensions of each resource type -------------------------------------------------
@@ -271,7 +209,6 @@ METRICS: dict[str, tuple[MetricSpec, ...]] = {
         MetricSpec("requests", "AWS/ELB", "RequestCount", _classic, "Sum", 86400, lookback_days=7),
     ),
 }
-
 
 # --- needs and declarations -----------------------------------------------------------
 
