@@ -124,12 +124,12 @@ ROUTE_TABLE_ASSOCIATION = "AWS::EC2::SubnetRouteTableAssociation"
 #   EC2 LaunchTemplate: LaunchTemplateData {InstanceType}
 #   EC2 Volume: VolumeType (default gp2), Size (GiB), Iops, Throughput, observed State
 #     (available = unattached), Attachments; VolumeId (opscheck: live)
-#   InstanceType (live, opscheck): the DescribeInstanceTypes answer for a type seen in the
+#   InstanceType (live; opscheck's own type name): the DescribeInstanceTypes answer for a type seen in the
 #     region, id `REGION/TYPE`, properties as the API gives them
 INSTANCE = "AWS::EC2::Instance"
 LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
 VOLUME = "AWS::EC2::Volume"
-INSTANCE_TYPE = "opscheck::EC2::InstanceType"
+INSTANCE_TYPE = "AWS::EC2::InstanceType"  # not a CloudFormation type: opscheck's record of one
 
 
 class Severity(enum.StrEnum):

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rules.resilience.common import each, flag, is_rds
+from rules.resilience.common import each, is_rds
 from scanner.inventory import Inventory
+from scanner.lib.values import flag
 from scanner.model import DB_INSTANCE, Resource, Result, Scope, Unknown, show
 from scanner.rule import RuleContext, rule
 

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rules.resilience.common import each, flag, is_rds
+from rules.resilience.common import each, is_rds
 from scanner.inventory import Inventory
 from scanner.lib.references import refers_to
+from scanner.lib.values import flag
 from scanner.lib.zones import Zones, zone
 from scanner.model import DB_CLUSTER, DB_INSTANCE, Resource, Result, Scope, Unknown
 from scanner.rule import RuleContext, rule

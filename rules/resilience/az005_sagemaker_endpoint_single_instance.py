@@ -4,9 +4,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from rules.resilience.common import number
 from scanner.inventory import Inventory
 from scanner.lib.references import refers_to
+from scanner.lib.values import number
 from scanner.model import (
     ENDPOINT,
     ENDPOINT_CONFIG,

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rules.resilience.common import each, flag, number
+from rules.resilience.common import each
 from scanner.inventory import Inventory
+from scanner.lib.values import flag, number
 from scanner.lib.zones import zones
 from scanner.model import CACHE_CLUSTER, REPLICATION_GROUP, Reference, Resource, Result, Scope, Unknown, show
 from scanner.rule import RuleContext, rule

@@ -8,7 +8,7 @@ from typing import Any
 
 from scanner.inventory import Inventory
 from scanner.lib.zones import Zones
-from scanner.model import Resource, Result, Scope, Unknown, show
+from scanner.model import Resource, Result, Scope
 from scanner.rule import RuleContext
 
 
@@ -72,27 +72,3 @@ NOT_RDS_ENGINES = ("docdb", "neptune")
 def is_rds(resource: Resource) -> bool:
     engine = resource.get("Engine")
     return not (isinstance(engine, str) and engine.startswith(NOT_RDS_ENGINES))
-
-
-def flag(value: Any) -> bool | Unknown:
-    """A boolean property as sources give it (CloudFormation may write "true")."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    if value is None:
-        return False
-    return value if isinstance(value, Unknown) else Unknown(f"not known ({show(value)})")
-
-
-def number(value: Any) -> int | Unknown | None:
-    """An integer property (CloudFormation may write "2"); None when absent."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return Unknown(f"not a number ({show(value)})")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return value if isinstance(value, Unknown) else Unknown(f"not known ({show(value)})")
