@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from scanner.demo import demo_scan
 from scanner.lib.selectors import Level
-from scanner.model import ENDPOINT, TRAIL, Status
+from scanner.model import ENDPOINT, INSTANCE, TRAIL, Status
 
 AZ_LISTINGS = (
     "rds:DescribeDBInstances",
@@ -26,6 +26,7 @@ AZ_LISTINGS = (
     "ec2:DescribeRouteTables",
     "application-autoscaling:DescribeScalableTargets",
 )
+RS_LISTINGS = ("ec2:DescribeInstances", "ec2:DescribeVolumes")
 
 
 def main() -> None:
@@ -138,6 +139,18 @@ def main() -> None:
     # Availability-zone pack: one paginated list per region each, no per-resource reads.
     for op in AZ_LISTINGS:
         minimum[op] = (regions, "one per region")
+    # Rightsizing pack, when its rules run: one paginated list per region each; the facts of
+    # the instance types once per region with instances (all its distinct types, <= 100 a
+    # call), only when a rule reads them. Instances are seen through the results judging them.
+    for op in RS_LISTINGS:
+        if op in calls:
+            minimum[op] = (regions, "one per region")
+    if "ec2:DescribeInstanceTypes" in calls:
+        instance_regions = {r.resource.region for r in outcome.results if r.resource.type == INSTANCE}
+        minimum["ec2:DescribeInstanceTypes"] = (
+            len(instance_regions),
+            "once per region with instances, its distinct types in one call",
+        )
     total_actual = sum(calls.values())
     total_min = sum(m for m, _ in minimum.values())
     print(f"{'operation':34} {'calls':>6} {'minimum':>8}  why")

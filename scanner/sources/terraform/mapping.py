@@ -56,9 +56,11 @@ from scanner.model import (
     EVENT_RULE,
     FILE_SYSTEM,
     FUNCTION,
+    INSTANCE,
     KMS_ALIAS,
     KMS_KEY,
     LAMBDA_PERMISSION,
+    LAUNCH_TEMPLATE,
     LOAD_BALANCER,
     LOG_GROUP,
     LOGS_POLICY,
@@ -77,6 +79,7 @@ from scanner.model import (
     TOPIC,
     TOPIC_INLINE_POLICY,
     TRAIL,
+    VOLUME,
     InlineSuppression,
     Reference,
     Resource,
@@ -938,6 +941,91 @@ TABLES.update(
         "aws_route_table_association": Table(
             ROUTE_TABLE_ASSOCIATION,
             {"subnet_id": F("SubnetId", convert=_set), "route_table_id": F("RouteTableId")},
+        ),
+    }
+)
+
+
+# -- rightsizing (RS005, RS008, RS009) --------------------------------------------------------
+# IaC cannot see utilisation: only instance types and volume types are mapped. Optional+
+# Computed attributes left out stay absent (`chosen`): aws_instance.instance_type (taken from
+# the launch template), aws_ebs_volume type, size, iops and throughput. An aws_ebs_volume
+# without `type` has no VolumeType here, although the API and CloudFormation create gp2:
+# the rule applies that default and says so.
+
+
+def _launch_template_data(template: Resource) -> list[Resource]:
+    """aws_launch_template's top-level arguments -> CloudFormation's LaunchTemplateData
+    (required there: present, empty when nothing of it is mapped)."""
+    props = template.properties
+    data: dict[str, Any] = {}
+    if "_InstanceType" in props:
+        data["InstanceType"] = props.pop("_InstanceType")
+    props["LaunchTemplateData"] = data
+    return []
+
+
+def _computed_only(value: Any) -> bool:
+    """A plan's "known after apply" for an argument the configuration did not write."""
+    return (
+        isinstance(value, Reference) and value.target is None and value.text.endswith("(known after apply)")
+    )
+
+
+def _launch_template_spec(instance: Resource) -> list[Resource]:
+    """aws_instance launch_template: `id` and `name` exclude each other and the provider
+    computes the one not written; a plan shows it as known after apply. It is the
+    provider's choice, absent as in the .tf files (the block's other key names the template)."""
+    spec = instance.properties.get("LaunchTemplate")
+    if isinstance(spec, dict):
+        for key, other in (
+            ("LaunchTemplateId", "LaunchTemplateName"),
+            ("LaunchTemplateName", "LaunchTemplateId"),
+        ):
+            if _computed_only(spec.get(key)) and other in spec and not _computed_only(spec[other]):
+                del spec[key]
+    return []
+
+
+TABLES.update(
+    {
+        "aws_instance": Table(
+            INSTANCE,
+            {
+                "instance_type": F("InstanceType", chosen=True),
+                # MaxItems 1: CloudFormation's LaunchTemplateSpecification. id and name
+                # exclude each other (the other is computed); the plan writes "" for unset.
+                "launch_template": F(
+                    "LaunchTemplate",
+                    single=True,
+                    block={
+                        "id": F("LaunchTemplateId", convert=_set),
+                        "name": F("LaunchTemplateName", convert=_set),
+                        "version": F("Version", convert=_set),
+                    },
+                ),
+                "tags": F("Tags", convert=_tags),
+            },
+            post=_launch_template_spec,
+        ),
+        "aws_launch_template": Table(
+            LAUNCH_TEMPLATE,
+            {
+                "name": F("LaunchTemplateName", chosen=True),
+                "instance_type": F("_InstanceType"),
+            },
+            name_attr="name",
+            post=_launch_template_data,
+        ),
+        "aws_ebs_volume": Table(
+            VOLUME,
+            {
+                "type": F("VolumeType", chosen=True),
+                "size": F("Size", chosen=True),
+                "iops": F("Iops", chosen=True),
+                "throughput": F("Throughput", chosen=True),
+                "tags": F("Tags", convert=_tags),
+            },
         ),
     }
 )

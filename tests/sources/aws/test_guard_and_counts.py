@@ -96,6 +96,9 @@ def test_calls_are_counted_per_operation(aws):
         "ec2:DescribeNatGateways": 3,
         "ec2:DescribeRouteTables": 3,
         "application-autoscaling:DescribeScalableTargets": 3,
+        # Rightsizing collectors: one list per region each; no instance, so no instance types.
+        "ec2:DescribeInstances": 3,
+        "ec2:DescribeVolumes": 3,
     }
     assert trail_arn("regional", "eu-west-1") in {r.resource.id for r in outcome.results}
 

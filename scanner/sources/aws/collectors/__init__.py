@@ -7,6 +7,8 @@ from scanner.sources.aws.collectors.application_autoscaling import ScalableTarge
 from scanner.sources.aws.collectors.autoscaling import AutoScalingGroupCollector
 from scanner.sources.aws.collectors.base import Collector
 from scanner.sources.aws.collectors.cloudtrail import CloudTrailCollector
+from scanner.sources.aws.collectors.ebs_volumes import VolumeCollector
+from scanner.sources.aws.collectors.ec2_instances import InstanceCollector
 from scanner.sources.aws.collectors.efs import FileSystemCollector
 from scanner.sources.aws.collectors.elasticache import CacheClusterCollector, ReplicationGroupCollector
 from scanner.sources.aws.collectors.eventbridge import EventBridgeCollector
@@ -36,6 +38,9 @@ COLLECTORS: tuple[Collector, ...] = (
     NatGatewayCollector(),
     RouteTableCollector(),
     ScalableTargetCollector(),
+    # Rightsizing (RS rules): instances and their types' facts, volumes
+    InstanceCollector(),
+    VolumeCollector(),
 )
 
 
