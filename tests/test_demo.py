@@ -88,6 +88,22 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
         ("AZ008", "ml-private-a"): ("pass", "low"),
         ("AZ008", "ml-private-b"): ("fail", "low"),  # its NAT gateway is in zone a
     }
+
+    # Rightsizing, from two weeks of seeded metrics.
+    rs = {(r["rule_id"], r["resource"]["name"]): r for r in doc["results"] if r["rule_id"].startswith("RS")}
+    assert rs[("RS001", "feature-api")]["status"] == "fail"  # idle: m5.2xlarge -> m5.xlarge
+    assert rs[("RS001", "feature-api")]["evidence"]["recommendation"]["InstanceType"] == "m5.xlarge"
+    assert rs[("RS001", "weekly-report")]["status"] == "pass"  # one busy hour a week is work
+    assert rs[("RS001", "trainer-cpu")]["status"] == "pass"
+    assert rs[("RS003", "feature-store-db")]["status"] == "fail"
+    assert rs[("RS003", "experiments-db")]["status"] == "pass"
+    assert rs[("RS004", "feature-index")]["status"] == "fail"  # io1 10,000 IOPS, peak 600
+    assert rs[("RS005", "notebook-scratch")]["status"] == "fail"  # gp2
+    assert rs[("RS005", "model-cache")]["status"] == "pass"
+    assert rs[("RS006", "notebook-scratch")]["status"] == "fail"  # unattached
+    assert rs[("RS008", "legacy-etl")]["status"] == "fail"  # m3
+    assert rs[("RS008", "feature-api")]["status"] == "pass"
+    assert rs[("RS009", "gpu-notebook")]["status"] == "fail"  # g5 not allowed
     calls = doc["scan"]["stats"]["api_calls_by_operation"]
     regions = len(doc["scan"]["targets"][0]["regions"])
     assert calls["cloudtrail:DescribeTrails"] == regions

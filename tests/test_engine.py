@@ -73,6 +73,13 @@ BUILT_IN = {
     "AZ006": "elasticache-single-az",
     "AZ007": "efs-one-zone",
     "AZ008": "nat-gateway-cross-az-dependency",
+    "RS001": "ec2-overprovisioned",
+    "RS003": "rds-overprovisioned",
+    "RS004": "ebs-iops-overprovisioned",
+    "RS005": "ebs-gp2-volume",
+    "RS006": "ebs-unattached-volume",
+    "RS008": "instance-previous-generation",
+    "RS009": "instance-size-over-limit",
 }
 
 
@@ -206,6 +213,7 @@ def test_entry_points_discover_exactly_the_built_in_rules_without_errors():
     for r in ruleset.rules:
         packs = {
             "AZ": "rules.resilience.",
+            "RS": "rules.rightsizing.",
             "CT": "rules.cloudtrail.",
             "DE": "rules.data_events.",
             "EB": "rules.eventbridge.",

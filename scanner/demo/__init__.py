@@ -20,6 +20,7 @@ from reports import console
 from reports.formats import FILE_FORMATS, render_outcome
 from scanner import engine
 from scanner.demo.seed import HOME, seed
+from scanner.lib.instance_types import InstancePolicy
 from scanner.results import ScanOutcome
 from scanner.scan import scan_aws, scan_iac
 from scanner.sources.aws.session import AwsOptions
@@ -42,6 +43,7 @@ def demo_scan() -> ScanOutcome:
         session = boto3.Session(region_name=HOME)
         seed(session)
         _log_group_policies_as_aws_answers(session)
+        _instance_generations_as_aws_answers(session)
         ruleset = engine.discover()
         live_rules = [r for r in ruleset.rules if "aws" in r.meta.sources]
         return scan_aws(AwsOptions(session=session), live_rules, ruleset.errors)
@@ -69,6 +71,20 @@ def _log_group_policies_as_aws_answers(session: boto3.Session) -> None:
         return None
 
     session.events.register("before-call.cloudwatch-logs.DescribeResourcePolicies", answer)
+
+
+def _instance_generations_as_aws_answers(session: boto3.Session) -> None:
+    """The emulator's instance-type data marks current families (m5, c5, g5, ...) as not
+    current generation; AWS does not. The demo answers CurrentGeneration as AWS does for the
+    families it seeds: previous generation only for the families AWS lists as such."""
+    previous = InstancePolicy().previous_generation
+
+    def correct(parsed: dict, **_: object) -> None:
+        for item in parsed.get("InstanceTypes", []):
+            family = str(item.get("InstanceType", "")).split(".")[0]
+            item["CurrentGeneration"] = family not in previous
+
+    session.events.register("after-call.ec2.DescribeInstanceTypes", correct)
 
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 
 from scanner.demo.seed_resilience import seed_resilience
+from scanner.demo.seed_rightsizing import seed_rightsizing
 
 ACCOUNT = "123456789012"
 HOME = "us-east-1"
@@ -42,6 +43,7 @@ def seed(session: boto3.Session) -> dict[str, Any]:
     facts.update(seed_cloudtrail(session, facts))
     facts.update(seed_events(session, facts))
     facts.update(seed_resilience(session, facts))
+    facts.update(seed_rightsizing(session, facts))
     return facts
 
 

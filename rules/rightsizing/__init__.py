@@ -1,0 +1,1 @@
+"""Rightsizing (family `rightsizing`): RS001-RS009."""

@@ -1,0 +1,107 @@
+"""The demo account's sizing story (RS001-RS009): instances, volumes and databases with two
+weeks of seeded CloudWatch metrics (moto produces none by itself), some idle and some busy,
+an instance busy one hour a week, gp2, io1 and unattached volumes, old and oversized types."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+HOME = "us-east-1"
+DAYS = 14
+
+# name -> (instance type, hourly CPU % by hour index): what the demo shows for each.
+INSTANCES: dict[str, tuple[str, Callable[[int], float]]] = {
+    "feature-api": ("m5.2xlarge", lambda h: 9 + (h % 7)),  # idle: next size down
+    "trainer-cpu": ("c5.4xlarge", lambda h: 60 + (h % 5) * 6),  # busy
+    "weekly-report": ("m5.xlarge", lambda h: 92.0 if h % (24 * 7) == 30 else 4.0),  # one busy hour a week
+    "legacy-etl": ("m3.large", lambda h: 55.0),  # previous generation
+    "gpu-notebook": ("g5.xlarge", lambda h: 70.0),  # an accelerated family nobody allowed
+}
+
+
+def seed_rightsizing(session: boto3.Session, facts: dict[str, Any]) -> dict[str, Any]:
+    ec2 = session.client("ec2", region_name=HOME)
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    start = now - dt.timedelta(days=DAYS)
+    instances = {}
+    for name, (kind, _) in INSTANCES.items():
+        got = ec2.run_instances(
+            ImageId=image,
+            InstanceType=kind,
+            MinCount=1,
+            MaxCount=1,
+            TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": name}]}],
+        )
+        instances[name] = got["Instances"][0]["InstanceId"]
+    cw = session.client("cloudwatch", region_name=HOME)
+    for name, (_, cpu) in INSTANCES.items():
+        _put(cw, "AWS/EC2", "CPUUtilization", "InstanceId", instances[name], start, 3600, DAYS * 24, cpu)
+    for db, cpu in (("feature-store-db", lambda h: 8.0 + h % 3), ("experiments-db", lambda h: 61.0)):
+        _put(cw, "AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", db, start, 3600, DAYS * 24, cpu)
+
+    volumes = _volumes(session, instances["feature-api"])
+    # The io1 volume provisions 10,000 IOPS and peaks near 600 (300 reads + 300 writes a second).
+    for metric in ("VolumeReadOps", "VolumeWriteOps"):
+        _put(
+            cw,
+            "AWS/EBS",
+            metric,
+            "VolumeId",
+            volumes["feature-index"],
+            start,
+            1800,
+            DAYS * 48,
+            lambda h: 300.0 * 60,
+        )
+    return {"instances": instances, "volumes": volumes}
+
+
+def _volumes(session: boto3.Session, attach_to: str) -> dict[str, str]:
+    ec2 = session.client("ec2", region_name=HOME)
+    zone = ec2.describe_instances(InstanceIds=[attach_to])["Reservations"][0]["Instances"][0]["Placement"][
+        "AvailabilityZone"
+    ]
+    ids = {}
+    for name, kwargs in (
+        ("feature-index", {"VolumeType": "io1", "Iops": 10000, "Size": 500}),
+        ("notebook-scratch", {"VolumeType": "gp2", "Size": 200}),
+        ("model-cache", {"VolumeType": "gp3", "Size": 100}),
+    ):
+        volume = ec2.create_volume(
+            AvailabilityZone=zone,
+            TagSpecifications=[{"ResourceType": "volume", "Tags": [{"Key": "Name", "Value": name}]}],
+            **kwargs,
+        )
+        ids[name] = volume["VolumeId"]
+    ec2.attach_volume(VolumeId=ids["feature-index"], InstanceId=attach_to, Device="/dev/sdf")
+    ec2.attach_volume(VolumeId=ids["model-cache"], InstanceId=attach_to, Device="/dev/sdg")
+    return ids  # notebook-scratch stays unattached (RS006) and gp2 (RS005)
+
+
+def _put(
+    cw: Any,
+    namespace: str,
+    metric: str,
+    dimension: str,
+    value: str,
+    start: dt.datetime,
+    step: int,
+    count: int,
+    series: Callable[[int], float],
+) -> None:
+    data = [
+        {
+            "MetricName": metric,
+            "Dimensions": [{"Name": dimension, "Value": value}],
+            "Timestamp": start + dt.timedelta(seconds=step * (i + 1) - 1),
+            "Value": float(series(i)),
+        }
+        for i in range(count)
+    ]
+    for chunk in range(0, len(data), 1000):
+        cw.put_metric_data(Namespace=namespace, MetricData=data[chunk : chunk + 1000])
