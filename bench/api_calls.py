@@ -81,6 +81,14 @@ def main() -> None:
     roles = {
         r.evidence.get("role") or r.evidence.get("RoleArn") for r in outcome.results if r.rule_id == "EB006"
     }
+    # Metric series the rightsizing rules read (a volume's IOPS are two: reads and writes), per
+    # region: GetMetricData takes 500 queries a call.
+    series: dict[str, int] = {}
+    for r in outcome.results:
+        if r.rule_id in ("RS001", "RS003", "RS004") and r.resource.region:
+            width = 2 if r.rule_id == "RS004" else 1
+            series[r.resource.region] = series.get(r.resource.region, 0) + width
+    metric_calls = sum(-(-n // 500) for n in series.values())
     # EB007 evidence names what ecs:RunTask was checked on: the task definition an ECS target runs.
     task_definitions = {
         key.removeprefix("ecs:RunTask on ").strip("'")
@@ -125,6 +133,7 @@ def main() -> None:
         ),
         "kms:GetKeyPolicy": (len(customer_keys), "one per customer managed key"),
         "iam:GetRole": (len(roles), "one per role a target names"),
+        "cloudwatch:GetMetricData": (metric_calls, "500 series a call, per region with series to read"),
         "ecs:DescribeTaskDefinition": (len(task_definitions), "one per task definition an ECS target runs"),
         "iam:ListRolePolicies": (len(roles), "one per role"),
         "iam:ListAttachedRolePolicies": (len(roles), "one per role"),
