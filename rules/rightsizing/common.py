@@ -3,7 +3,7 @@ with what the live account says of each type."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +17,12 @@ from scanner.model import (
     INSTANCE_TYPE,
     LAUNCH_TEMPLATE,
     Resource,
+    Result,
     Scope,
     Unknown,
+    show,
 )
+from scanner.rule import RuleContext
 
 TYPE_NEEDS = {INSTANCE: (), LAUNCH_TEMPLATE: (), DB_INSTANCE: (), ENDPOINT_CONFIG: (), INSTANCE_TYPE: ()}
 
@@ -108,3 +111,24 @@ def summary_evidence(summary: MetricSummary, threshold: float, unit: str = "%") 
         "threshold": threshold,
         "unit": unit,
     }
+
+
+# judge(sized, type name, what the account says of that type, what it says of every type
+# seen in the region): one result.
+TypeJudge = Callable[[Sized, str, TypeInfo | None, dict[str, TypeInfo] | None], Result]
+
+
+def per_type(inventory: Inventory, ctx: RuleContext, judge: TypeJudge) -> Iterator[Result]:
+    """One result per instance type used (see `sized`); unknown where the type is not known."""
+    for scope in inventory.scopes:
+        for s in sized(inventory, scope):
+            if not isinstance(s.value, str):
+                yield ctx.unknown(
+                    s.resource,
+                    f"{s.label}: its type is not known ({show(s.value)}).",
+                    {},
+                    discriminator=s.variant,
+                )
+                continue
+            live = live_types(inventory, scope, s.resource)
+            yield judge(s, s.value, live.get(s.value) if live else None, live)

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rules.rightsizing.common import TYPE_NEEDS, live_types, sized
+from rules.rightsizing.common import TYPE_NEEDS, Sized, per_type
 from scanner.inventory import Inventory
-from scanner.lib.instance_types import InstancePolicy, generation
-from scanner.model import Result, show
+from scanner.lib.instance_types import InstancePolicy, TypeInfo, generation
+from scanner.model import Result
 from scanner.rule import RuleContext, rule
 
 DEFAULTS = InstancePolicy()
@@ -53,49 +53,26 @@ def rs008(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
         previous_generation=frozenset(ctx.params.get("previous_generation", DEFAULTS.previous_generation)),
         older_generation=frozenset(ctx.params.get("older_generation", DEFAULTS.older_generation)),
     )
-    for scope in inventory.scopes:
-        for s in sized(inventory, scope):
-            if not isinstance(s.value, str):
-                yield ctx.unknown(
-                    s.resource,
-                    f"{s.label}: its type is not known ({show(s.value)}).",
-                    {},
-                    discriminator=s.variant,
-                )
-                continue
-            live = live_types(inventory, scope, s.resource)
-            info = live.get(s.value) if live else None
-            verdict = generation(s.value, policy, info)
-            evidence = {
-                "type": s.value,
-                "source": "DescribeInstanceTypes" if info else "shipped table and configuration",
-            }
-            if verdict is None:
-                yield ctx.unknown(
-                    s.resource,
-                    f"{s.label}: {s.value!r} is not an instance type opscheck can read.",
-                    evidence,
-                    discriminator=s.variant,
-                )
-            elif verdict == "previous":
-                yield ctx.fail(
-                    s.resource,
-                    f"{s.label} runs {s.value}, a previous-generation type.",
-                    evidence,
-                    discriminator=s.variant,
-                )
-            elif verdict == "older":
-                yield ctx.fail(
-                    s.resource,
-                    f"{s.label} runs {s.value}, an older generation with current successors.",
-                    evidence,
-                    discriminator=s.variant,
-                    severity="info",
-                )
-            else:
-                yield ctx.passed(
-                    s.resource,
-                    f"{s.label} runs {s.value}, a current-generation type.",
-                    evidence,
-                    discriminator=s.variant,
-                )
+
+    def judge(s: Sized, kind: str, info: TypeInfo | None, live: dict[str, TypeInfo] | None) -> Result:
+        verdict = generation(kind, policy, info)
+        source = "DescribeInstanceTypes" if info else "shipped table and configuration"
+        evidence = {"type": kind, "source": source}
+        where = {"discriminator": s.variant}
+        if verdict is None:
+            return ctx.unknown(
+                s.resource,
+                f"{s.label}: {kind!r} is not an instance type opscheck can read.",
+                evidence,
+                **where,
+            )
+        if verdict == "previous":
+            return ctx.fail(
+                s.resource, f"{s.label} runs {kind}, a previous-generation type.", evidence, **where
+            )
+        if verdict == "older":
+            message = f"{s.label} runs {kind}, an older generation with current successors."
+            return ctx.fail(s.resource, message, evidence, severity="info", **where)
+        return ctx.passed(s.resource, f"{s.label} runs {kind}, a current-generation type.", evidence, **where)
+
+    yield from per_type(inventory, ctx, judge)

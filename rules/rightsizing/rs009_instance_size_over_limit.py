@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rules.rightsizing.common import TYPE_NEEDS, live_types, sized
+from rules.rightsizing.common import TYPE_NEEDS, Sized, per_type
 from scanner.inventory import Inventory
 from scanner.lib.instance_types import (
     DEFAULT_MAX_SIZE,
     InstancePolicy,
+    TypeInfo,
     accelerated_not_allowed,
     over_size_limit,
 )
-from scanner.model import Result, show
+from scanner.model import Result
 from scanner.rule import RuleContext, rule
 
 DEFAULTS = InstancePolicy()
@@ -60,48 +61,28 @@ def rs009(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
         allowed_accelerated=frozenset(ctx.params.get("allowed_accelerated", ())),
         accelerated_series=frozenset(ctx.params.get("accelerated_series", DEFAULTS.accelerated_series)),
     )
-    for scope in inventory.scopes:
-        for s in sized(inventory, scope):
-            if not isinstance(s.value, str):
-                yield ctx.unknown(
-                    s.resource,
-                    f"{s.label}: its type is not known ({show(s.value)}).",
-                    {},
-                    discriminator=s.variant,
-                )
-                continue
-            live = live_types(inventory, scope, s.resource)
-            info = live.get(s.value) if live else None
-            big = over_size_limit(s.value, max_size, set(live) if live else None)
-            accelerated = accelerated_not_allowed(s.value, policy, info)
-            evidence = {
-                "type": s.value,
-                "max_size": max_size,
-                "allowed_accelerated": sorted(policy.allowed_accelerated),
-            }
-            problems = []
-            if big:
-                problems.append(f"its size is above the limit {max_size}")
-            if accelerated:
-                problems.append("it is an accelerated type not in the allowed list")
-            if problems:
-                yield ctx.fail(
-                    s.resource,
-                    f"{s.label} runs {s.value}: {' and '.join(problems)}.",
-                    evidence,
-                    discriminator=s.variant,
-                )
-            elif big is None or accelerated is None:
-                yield ctx.unknown(
-                    s.resource,
-                    f"{s.label} runs {s.value}: whether it is within the size policy is not known.",
-                    evidence,
-                    discriminator=s.variant,
-                )
-            else:
-                yield ctx.passed(
-                    s.resource,
-                    f"{s.label} runs {s.value}, within the size policy.",
-                    evidence,
-                    discriminator=s.variant,
-                )
+
+    def judge(s: Sized, kind: str, info: TypeInfo | None, live: dict[str, TypeInfo] | None) -> Result:
+        big = over_size_limit(kind, max_size, set(live) if live else None)
+        accelerated = accelerated_not_allowed(kind, policy, info)
+        evidence = {
+            "type": kind,
+            "max_size": max_size,
+            "allowed_accelerated": sorted(policy.allowed_accelerated),
+        }
+        where = {"discriminator": s.variant}
+        problems = []
+        if big:
+            problems.append(f"its size is above the limit {max_size}")
+        if accelerated:
+            problems.append("it is an accelerated type not in the allowed list")
+        if problems:
+            return ctx.fail(
+                s.resource, f"{s.label} runs {kind}: {' and '.join(problems)}.", evidence, **where
+            )
+        if big is None or accelerated is None:
+            message = f"{s.label} runs {kind}: whether it is within the size policy is not known."
+            return ctx.unknown(s.resource, message, evidence, **where)
+        return ctx.passed(s.resource, f"{s.label} runs {kind}, within the size policy.", evidence, **where)
+
+    yield from per_type(inventory, ctx, judge)
