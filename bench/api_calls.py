@@ -134,6 +134,10 @@ def main() -> None:
         "kms:GetKeyPolicy": (len(customer_keys), "one per customer managed key"),
         "iam:GetRole": (len(roles), "one per role a target names"),
         "cloudwatch:GetMetricData": (metric_calls, "500 series a call, per region with series to read"),
+        "sagemaker:DescribeEndpointConfig": (
+            len({r.resource.id for r in outcome.results if r.rule_id == "RS002"}),
+            "one per endpoint: the instance type of its variants (RS002)",
+        ),
         "ecs:DescribeTaskDefinition": (len(task_definitions), "one per task definition an ECS target runs"),
         "iam:ListRolePolicies": (len(roles), "one per role"),
         "iam:ListAttachedRolePolicies": (len(roles), "one per role"),

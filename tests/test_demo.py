@@ -104,6 +104,10 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
     assert rs[("RS008", "legacy-etl")]["status"] == "fail"  # m3
     assert rs[("RS008", "feature-api")]["status"] == "pass"
     assert rs[("RS009", "gpu-notebook")]["status"] == "fail"  # g5 not allowed
+    assert rs[("RS002", "churn-predictor")]["status"] == "fail"  # 40% over 4 vCPUs: 10% each
+    assert rs[("RS002", "churn-predictor")]["evidence"]["recommendation"]["InstanceType"] == "ml.m5.large"
+    assert rs[("RS002", "fraud-scorer")]["status"] == "pass"
+    assert rs[("RS002", "recsys-ranker")]["status"] == "unknown"  # no datapoints
     calls = doc["scan"]["stats"]["api_calls_by_operation"]
     regions = len(doc["scan"]["targets"][0]["regions"])
     assert calls["cloudtrail:DescribeTrails"] == regions

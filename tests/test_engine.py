@@ -74,6 +74,7 @@ BUILT_IN = {
     "AZ007": "efs-one-zone",
     "AZ008": "nat-gateway-cross-az-dependency",
     "RS001": "ec2-overprovisioned",
+    "RS002": "sagemaker-endpoint-overprovisioned",
     "RS003": "rds-overprovisioned",
     "RS004": "ebs-iops-overprovisioned",
     "RS005": "ebs-gp2-volume",

@@ -54,6 +54,7 @@ CATALOGUE = {
     "AZ007": ("efs-one-zone", "low", "resilience"),
     "AZ008": ("nat-gateway-cross-az-dependency", "low", "resilience"),
     "RS001": ("ec2-overprovisioned", "medium", "rightsizing"),
+    "RS002": ("sagemaker-endpoint-overprovisioned", "medium", "rightsizing"),
     "RS003": ("rds-overprovisioned", "low", "rightsizing"),
     "RS004": ("ebs-iops-overprovisioned", "medium", "rightsizing"),
     "RS005": ("ebs-gp2-volume", "low", "rightsizing"),

@@ -86,11 +86,15 @@ def metric(resource: Resource, name: str, min_days: int) -> MetricSummary | Unkn
     metrics = resource.observed.get("Metrics")
     if not isinstance(metrics, Mapping) or name not in metrics:
         return Unknown("its metrics were not read")
-    value = metrics[name]
+    return usable(metrics[name], min_days)
+
+
+def usable(value: Any, min_days: int) -> MetricSummary | Unknown:
+    """A stored series as a summary to judge by, or why it is not one."""
     if isinstance(value, Unknown):
         return value
     if not isinstance(value, MetricSummary):
-        return Unknown(f"its {name} metric is not a summary ({type(value).__name__})")
+        return Unknown(f"the series is not a summary ({type(value).__name__})")
     if value.points == 0 or value.maximum is None:
         return Unknown(value.no_data_reason)
     if value.days_with_data < min_days:

@@ -44,6 +44,11 @@ def seed_rightsizing(session: boto3.Session, facts: dict[str, Any]) -> dict[str,
     for db, cpu in (("feature-store-db", lambda h: 8.0 + h % 3), ("experiments-db", lambda h: 61.0)):
         _put(cw, "AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", db, start, 3600, DAYS * 24, cpu)
 
+    # Endpoint variants report CPU summed over their vCPUs (ml.m5.xlarge: 4): churn-predictor
+    # idles at 40% summed (10% each), fraud-scorer works at 300% (75% each).
+    for endpoint, cpu in (("churn-predictor", lambda h: 40.0), ("fraud-scorer", lambda h: 300.0)):
+        _put_variant(cw, endpoint, "primary", start, cpu)
+
     volumes = _volumes(session, instances["feature-api"])
     # The io1 volume provisions 10,000 IOPS and peaks near 600 (300 reads + 300 writes a second).
     for metric in ("VolumeReadOps", "VolumeWriteOps"):
@@ -81,6 +86,24 @@ def _volumes(session: boto3.Session, attach_to: str) -> dict[str, str]:
     ec2.attach_volume(VolumeId=ids["feature-index"], InstanceId=attach_to, Device="/dev/sdf")
     ec2.attach_volume(VolumeId=ids["model-cache"], InstanceId=attach_to, Device="/dev/sdg")
     return ids  # notebook-scratch stays unattached (RS006) and gp2 (RS005)
+
+
+def _put_variant(
+    cw: Any, endpoint: str, variant: str, start: dt.datetime, cpu: Callable[[int], float]
+) -> None:
+    data = [
+        {
+            "MetricName": "CPUUtilization",
+            "Dimensions": [
+                {"Name": "EndpointName", "Value": endpoint},
+                {"Name": "VariantName", "Value": variant},
+            ],
+            "Timestamp": start + dt.timedelta(hours=h + 1) - dt.timedelta(seconds=1),
+            "Value": cpu(h),
+        }
+        for h in range(DAYS * 24)
+    ]
+    cw.put_metric_data(Namespace="/aws/sagemaker/Endpoints", MetricData=data)
 
 
 def _put(

@@ -9,7 +9,7 @@ import datetime as dt
 from scanner import engine
 from scanner.inventory import Inventory
 from scanner.lib.metrics import summarise
-from scanner.model import DB_INSTANCE, INSTANCE, VOLUME, Origin, Resource, Scope, Unknown
+from scanner.model import DB_INSTANCE, ENDPOINT, INSTANCE, VOLUME, Origin, Resource, Scope, Unknown
 from testkit import rules
 
 ACCOUNT = "123456789012"
@@ -145,3 +145,47 @@ def test_rs004_provisioned_iops():
         "projected_peak_percent": 40.0,
     }
     assert got["gp3-extra"][2]["recommendation"]["Iops"] == 6250  # 5,000 + 25% headroom
+
+
+def endpoint(name: str, variants: list[dict], types: dict, metrics: dict | None) -> Resource:
+    r = resource(ENDPOINT, name, {"EndpointName": name}, metrics)
+    r.observed["ProductionVariants"] = variants
+    r.observed["VariantInstanceTypes"] = types
+    return r
+
+
+def test_rs002_normalises_summed_utilisation_by_device_count():
+    v = [{"VariantName": "AllTraffic", "DesiredInstanceCount": 2, "CurrentInstanceCount": 2}]
+    got = run(
+        "RS002",
+        # 60% summed over 4 GPUs is 15% per GPU: oversized.
+        endpoint("gpu", v, {"AllTraffic": "ml.g5.12xlarge"}, {"gpu": {"AllTraffic": hourly(60.0)}}),
+        # 300% summed over 4 vCPUs is 75% each: busy.
+        endpoint("cpu", v, {"AllTraffic": "ml.m5.xlarge"}, {"cpu": {"AllTraffic": hourly(300.0)}}),
+        endpoint("dark", v, {"AllTraffic": "ml.m5.xlarge"}, {"cpu": {"AllTraffic": summarise([], 3600, 14)}}),
+        endpoint("untyped", v, {}, {"cpu": {"AllTraffic": hourly(10.0)}}),
+        endpoint(
+            "many",
+            [{"VariantName": "v", "DesiredInstanceCount": 4}],
+            {"v": "ml.t2.medium"},
+            {"cpu": {"v": hourly(40.0)}},  # 20% of 2 vCPUs on the smallest size, four instances
+        ),
+        endpoint(
+            "serverless",
+            [{"VariantName": "s", "CurrentServerlessConfig": {"MemorySizeInMB": 2048}}],
+            {},
+            {},
+        ),
+    )
+    assert {k: v[0] for k, v in got.items()} == {
+        "gpu": "fail",
+        "cpu": "pass",
+        "dark": "unknown",
+        "untyped": "unknown",
+        "many": "fail",
+    }
+    _, message, evidence = got["gpu"]
+    assert evidence["peak_per_device"] == 15.0 and evidence["devices"] == 4
+    assert "60% summed over 4 GPUs, 15% each" in message
+    assert evidence["recommendation"]["InstanceType"] == "ml.g5.8xlarge"
+    assert got["many"][2]["recommendation"] == {"InstanceCount": 3, "projected_peak": 26.7}

@@ -18,8 +18,11 @@ from scanner.sources.aws.runner import Task
 
 class SageMakerEndpointCollector(ListCollector):
     name = "sagemaker"
-    facets = {ENDPOINT: frozenset({"data_capture", "variants"})}
-    extra_operations = (Operation("sagemaker", "DescribeEndpoint"),)
+    facets = {ENDPOINT: frozenset({"data_capture", "variants", "instance_types"})}
+    extra_operations = (
+        Operation("sagemaker", "DescribeEndpoint"),
+        Operation("sagemaker", "DescribeEndpointConfig"),
+    )
     listing = Listing(
         resource_type=ENDPOINT,
         service="sagemaker",
@@ -36,7 +39,8 @@ class SageMakerEndpointCollector(ListCollector):
     ) -> list[Task]:
         # ListEndpoints has no data-capture state nor variants; DescribeEndpoint is the one
         # call that has both (no need for DescribeEndpointConfig).
-        if not (ctx.wants(ENDPOINT, "data_capture") or ctx.wants(ENDPOINT, "variants")):
+        wanted = ("data_capture", "variants", "instance_types")
+        if not any(ctx.wants(ENDPOINT, facet) for facet in wanted):
             resource.properties["DataCaptureConfig"] = Unknown(
                 "not collected: no selected rule reads data capture"
             )
@@ -81,3 +85,21 @@ class SageMakerEndpointCollector(ListCollector):
         resource.observed["DataCaptureConfig"] = jsonable(capture) if capture else None
         resource.observed["ProductionVariants"] = jsonable(got.get("ProductionVariants") or [])
         resource.raw = jsonable(got)
+        if ctx.wants(ENDPOINT, "instance_types") and got.get("EndpointConfigName"):
+            self._instance_types(ctx, resource, region, got["EndpointConfigName"])
+
+    def _instance_types(self, ctx: CollectContext, resource: Resource, region: str, config: str) -> None:
+        """DescribeEndpoint does not say which instance type a variant runs; its endpoint
+        configuration does (RS002 normalises CPU and GPU use by the type's device counts)."""
+        try:
+            got = ctx.call(
+                "sagemaker", region, "DescribeEndpointConfig", subject=config, EndpointConfigName=config
+            )
+        except ApiFailure as failure:
+            resource.observed["VariantInstanceTypes"] = ctx.error(failure)
+            return
+        resource.observed["VariantInstanceTypes"] = {
+            v["VariantName"]: v.get("InstanceType")
+            for v in got.get("ProductionVariants") or []
+            if v.get("VariantName")
+        }
