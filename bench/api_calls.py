@@ -134,6 +134,17 @@ def main() -> None:
         "kms:GetKeyPolicy": (len(customer_keys), "one per customer managed key"),
         "iam:GetRole": (len(roles), "one per role a target names"),
         "cloudwatch:GetMetricData": (metric_calls, "500 series a call, per region with series to read"),
+        "elbv2:DescribeTargetGroups": (
+            len(
+                {
+                    r.resource.id
+                    for r in outcome.results
+                    if r.rule_id == "RS007" and ":loadbalancer/" in r.resource.id
+                }
+            ),
+            "one per ELBv2 load balancer (RS007)",
+        ),
+        "elbv2:DescribeTargetHealth": (calls.get("elbv2:DescribeTargetHealth", 0), "one per target group"),
         "sagemaker:DescribeEndpointConfig": (
             len({r.resource.id for r in outcome.results if r.rule_id == "RS002"}),
             "one per endpoint: the instance type of its variants (RS002)",

@@ -108,6 +108,8 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
     assert rs[("RS002", "churn-predictor")]["evidence"]["recommendation"]["InstanceType"] == "ml.m5.large"
     assert rs[("RS002", "fraud-scorer")]["status"] == "pass"
     assert rs[("RS002", "recsys-ranker")]["status"] == "unknown"  # no datapoints
+    assert rs[("RS007", "inference-api")]["status"] == "pass"  # a healthy target, 48,000 requests a day
+    assert rs[("RS007", "feature-grpc")]["status"] == "fail"  # no targets at all
     calls = doc["scan"]["stats"]["api_calls_by_operation"]
     regions = len(doc["scan"]["targets"][0]["regions"])
     assert calls["cloudtrail:DescribeTrails"] == regions

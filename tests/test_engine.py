@@ -79,6 +79,7 @@ BUILT_IN = {
     "RS004": "ebs-iops-overprovisioned",
     "RS005": "ebs-gp2-volume",
     "RS006": "ebs-unattached-volume",
+    "RS007": "elb-idle",
     "RS008": "instance-previous-generation",
     "RS009": "instance-size-over-limit",
 }

@@ -59,6 +59,7 @@ CATALOGUE = {
     "RS004": ("ebs-iops-overprovisioned", "medium", "rightsizing"),
     "RS005": ("ebs-gp2-volume", "low", "rightsizing"),
     "RS006": ("ebs-unattached-volume", "low", "rightsizing"),
+    "RS007": ("elb-idle", "low", "rightsizing"),
     "RS008": ("instance-previous-generation", "low", "rightsizing"),
     "RS009": ("instance-size-over-limit", "medium", "rightsizing"),
 }

@@ -49,6 +49,7 @@ def seed_rightsizing(session: boto3.Session, facts: dict[str, Any]) -> dict[str,
     for endpoint, cpu in (("churn-predictor", lambda h: 40.0), ("fraud-scorer", lambda h: 300.0)):
         _put_variant(cw, endpoint, "primary", start, cpu)
 
+    _serve(session, cw, instances["feature-api"], start)
     volumes = _volumes(session, instances["feature-api"])
     # The io1 volume provisions 10,000 IOPS and peaks near 600 (300 reads + 300 writes a second).
     for metric in ("VolumeReadOps", "VolumeWriteOps"):
@@ -86,6 +87,34 @@ def _volumes(session: boto3.Session, attach_to: str) -> dict[str, str]:
     ec2.attach_volume(VolumeId=ids["feature-index"], InstanceId=attach_to, Device="/dev/sdf")
     ec2.attach_volume(VolumeId=ids["model-cache"], InstanceId=attach_to, Device="/dev/sdg")
     return ids  # notebook-scratch stays unattached (RS006) and gp2 (RS005)
+
+
+def _serve(session: boto3.Session, cw: Any, instance: str, start: dt.datetime) -> None:
+    """inference-api forwards to feature-api and carries traffic (RS007 pass); feature-grpc
+    (seed_resilience) has no targets at all (fail)."""
+    elbv2 = session.client("elbv2", region_name=HOME)
+    lb = elbv2.describe_load_balancers(Names=["inference-api"])["LoadBalancers"][0]
+    group = elbv2.create_target_group(Name="inference", Protocol="HTTP", Port=80, VpcId=lb["VpcId"])
+    arn = group["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.register_targets(TargetGroupArn=arn, Targets=[{"Id": instance}])
+    elbv2.create_listener(
+        LoadBalancerArn=lb["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": arn}],
+    )
+    dimension = lb["LoadBalancerArn"].split(":loadbalancer/", 1)[1]  # app/NAME/ID
+    _put(
+        cw,
+        "AWS/ApplicationELB",
+        "RequestCount",
+        "LoadBalancer",
+        dimension,
+        start,
+        86400,
+        DAYS,
+        lambda d: 48_000.0,
+    )
 
 
 def _put_variant(

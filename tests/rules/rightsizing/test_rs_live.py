@@ -74,3 +74,31 @@ def test_instances_and_volumes_with_seeded_metrics(aws):
     assert len(unattached) == 2  # the io1 and the gp2 volume attach to nothing
     assert any(r.evidence["Size"] == 50 for r in gp2)
     assert out.api_calls.get("cloudwatch:GetMetricData") == 1  # every series of the region in one call
+
+
+def test_load_balancer_targets_are_read_for_rs007(aws):
+    ec2 = aws.client("ec2", region_name=REGION)
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = ec2.run_instances(ImageId=image, InstanceType="t3.micro", MinCount=1, MaxCount=1)["Instances"][
+        0
+    ]["InstanceId"]
+    elb = aws.client("elb", region_name=REGION)
+    listeners = [{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}]
+    for name in ("classic-empty", "classic-served"):
+        elb.create_load_balancer(LoadBalancerName=name, Listeners=listeners, AvailabilityZones=[f"{REGION}a"])
+    elb.register_instances_with_load_balancer(
+        LoadBalancerName="classic-served", Instances=[{"InstanceId": instance}]
+    )
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    subnets = [
+        s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    ][:2]
+    elbv2 = aws.client("elbv2", region_name=REGION)
+    alb = elbv2.create_load_balancer(Name="alb-idle", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    out = live_scan(aws, "RS007", regions=[REGION])
+    got = {r.resource.name: (r.status.value, r.evidence.get("targets")) for r in results(out, "RS007")}
+    assert got["classic-empty"] == ("fail", {"registered": 0, "healthy": 0})
+    # A registered, InService instance; no RequestCount seeded: whether it is idle is unknown.
+    assert got["classic-served"] == ("unknown", {"registered": 1, "healthy": 1})
+    assert got["alb-idle"] == ("fail", {"registered": 0, "healthy": 0})
+    assert out.errors == [] and alb

@@ -9,7 +9,17 @@ import datetime as dt
 from scanner import engine
 from scanner.inventory import Inventory
 from scanner.lib.metrics import summarise
-from scanner.model import DB_INSTANCE, ENDPOINT, INSTANCE, VOLUME, Origin, Resource, Scope, Unknown
+from scanner.model import (
+    DB_INSTANCE,
+    ENDPOINT,
+    INSTANCE,
+    LOAD_BALANCER,
+    VOLUME,
+    Origin,
+    Resource,
+    Scope,
+    Unknown,
+)
 from testkit import rules
 
 ACCOUNT = "123456789012"
@@ -189,3 +199,38 @@ def test_rs002_normalises_summed_utilisation_by_device_count():
     assert "60% summed over 4 GPUs, 15% each" in message
     assert evidence["recommendation"]["InstanceType"] == "ml.g5.8xlarge"
     assert got["many"][2]["recommendation"] == {"InstanceCount": 3, "projected_peak": 26.7}
+
+
+def daily(values: list[float]):
+    return summarise([(START + dt.timedelta(days=d), v) for d, v in enumerate(values)], 86400, 7)
+
+
+def test_rs007_idle_load_balancers():
+    def lb(name: str, kind: str, targets, requests) -> Resource:
+        r = resource(
+            LOAD_BALANCER, name, {"Type": kind}, {"requests": requests} if requests is not None else {}
+        )
+        if targets is not None:
+            r.observed["Targets"] = targets
+        return r
+
+    healthy = {"registered": 2, "healthy": 2}
+    got = run(
+        "RS007",
+        lb("empty", "application", {"registered": 0, "healthy": 0}, daily([5000.0] * 7)),
+        lb("sick", "application", {"registered": 3, "healthy": 0}, daily([5000.0] * 7)),
+        lb("quiet", "application", healthy, daily([20.0, 40.0, 99.0, 10.0, 0.0, 5.0, 80.0])),
+        lb("busy", "application", healthy, daily([20.0, 4000.0, 99.0, 10.0, 0.0, 5.0, 80.0])),
+        lb("tcp", "network", healthy, Unknown("network load balancers publish no RequestCount")),
+        lb("dark", "application", Unknown("AccessDenied"), daily([])),
+    )
+    assert {k: v[0] for k, v in got.items()} == {
+        "empty": "fail",
+        "sick": "fail",
+        "quiet": "fail",
+        "busy": "pass",  # one busy day in seven is traffic
+        "tcp": "unknown",
+        "dark": "unknown",
+    }
+    assert "at most 99 requests a day" in got["quiet"][1]
+    assert "AccessDenied" in got["dark"][1]
