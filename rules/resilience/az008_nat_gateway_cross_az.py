@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.inventory import Inventory
+from scanner.lib.references import named_resource
 from scanner.lib.routes import default_route
 from scanner.lib.zones import same_zone, subnet_zone
 from scanner.model import (
@@ -145,10 +146,7 @@ def _judge(
 def _names_nat(inventory: Inventory, scope: Scope, gateway: object) -> bool:
     if isinstance(gateway, str):
         return gateway.startswith("nat-")
-    if isinstance(gateway, Reference) and gateway.target:
-        found = inventory.get(gateway.target, scope)
-        return found is not None and found.type == NAT_GATEWAY
-    return False
+    return named_resource(inventory, scope, gateway, NAT_GATEWAY) is not None
 
 
 def _vpc_of(inventory: Inventory, scope: Scope, nat: Resource) -> object:
@@ -157,13 +155,8 @@ def _vpc_of(inventory: Inventory, scope: Scope, nat: Resource) -> object:
     vpc = nat.get("VpcId")
     if vpc is not None:
         return vpc
-    subnet = nat.get("SubnetId")
-    found = None
-    if isinstance(subnet, Reference) and subnet.target:
-        found = inventory.get(subnet.target, scope)
-    elif isinstance(subnet, str):
-        found = inventory.get(subnet, scope)
-    return found.get("VpcId") if found is not None and found.type == SUBNET else None
+    found = named_resource(inventory, scope, nat.get("SubnetId"), SUBNET)
+    return found.get("VpcId") if found is not None else None
 
 
 def _maybe_same_vpc(a: object, b: object) -> bool:
@@ -176,13 +169,10 @@ def _maybe_same_vpc(a: object, b: object) -> bool:
 
 
 def _nat(inventory: Inventory, scope: Scope, target: object) -> Resource | Unknown:
-    if isinstance(target, Reference) and target.target:
-        found = inventory.get(target.target, scope)
-    elif isinstance(target, str):
-        found = inventory.get(target, scope)
-    else:
+    if not (isinstance(target, str) or (isinstance(target, Reference) and target.target)):
         return Unknown(f"it is not known ({show(target)})")
-    if found is None or found.type != NAT_GATEWAY:
+    found = named_resource(inventory, scope, target, NAT_GATEWAY)
+    if found is None:
         where = "read by this scan" if scope.is_live else "declared in the scanned files"
         return Unknown(f"it is not {where}")
     return found

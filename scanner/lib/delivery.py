@@ -29,7 +29,7 @@ from scanner.lib.iam_policy import (
     evaluate,
     parse_policy,
 )
-from scanner.lib.references import refers_to
+from scanner.lib.references import named_resource, refers_to
 from scanner.model import (
     ECS_TASK_DEFINITION,
     EVENT_BUS,
@@ -598,12 +598,9 @@ def _find_key(inventory: Inventory, scope: Scope, owner: Resource, key_id: Any) 
         found = None
     if found is not None and found.type == KMS_ALIAS:
         target = found.get("TargetKeyId")
-        if isinstance(target, Reference) and target.target:
-            found = inventory.get(target.target, scope)
-        elif isinstance(target, str):
-            found = inventory.get(target, scope)
-        else:
+        if not (isinstance(target, str) or (isinstance(target, Reference) and target.target)):
             return Unknown(f"the key behind alias {found.name} is not known ({show(target)})")
+        found = named_resource(inventory, scope, target)
     if found is None or found.type != KMS_KEY:
         return Unknown(f"KMS key {show(key_id)} is not among the scanned resources")
     return found
@@ -760,13 +757,10 @@ def passed_roles(inventory: Inventory, d: Delivery) -> list[Any] | Unknown:
     arn = task_definition_arn(d)
     if arn is None:
         return Unknown("the target names no task definition")
-    if isinstance(arn, Reference):
-        found = inventory.get(arn.target, d.scope) if arn.target else None
-    elif isinstance(arn, str):
-        found = inventory.get(arn, d.scope)
-    else:
+    if not isinstance(arn, Reference | str):
         return Unknown(f"the task definition is not known ({show(arn)})")
-    if found is None or found.type != ECS_TASK_DEFINITION:
+    found = named_resource(inventory, d.scope, arn, ECS_TASK_DEFINITION)
+    if found is None:
         where = "read" if d.live else "declared in the scanned files"
         return Unknown(
             f"task definition {show(arn)} is not {where}; the task and execution roles it names need iam:PassRole"

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from scanner.inventory import Inventory
 from scanner.lib.arn import parse_arn
-from scanner.model import Reference, Resource, Unknown
+from scanner.model import Reference, Resource, Scope, Unknown
 
 
 def refers_to(value: Any, resource: Resource, names: Iterable[str] = ()) -> bool | None:
@@ -42,3 +43,20 @@ def _named_in(value: str) -> str | None:
     if parsed.service == "lambda" and parsed.resource.startswith("function:"):
         return parsed.resource.split(":")[1]
     return parsed.resource.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+
+
+def named_resource(
+    inventory: Inventory, scope: Scope, value: Any, rtype: str | None = None
+) -> Resource | None:
+    """The scanned resource a value names by reference (IaC: the declared resource it points
+    at) or by id (live: ARNs and AWS ids are resource ids); None when it names none (of
+    `rtype`, when given), or cannot be told."""
+    if isinstance(value, Reference):
+        found = inventory.get(value.target, scope) if value.target else None
+    elif isinstance(value, str):
+        found = inventory.get(value, scope)
+    else:
+        found = None
+    if found is None or (rtype is not None and found.type != rtype):
+        return None
+    return found

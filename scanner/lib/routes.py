@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.inventory import Inventory
-from scanner.lib.references import refers_to
+from scanner.lib.references import named_resource, refers_to
 from scanner.model import (
     ROUTE,
     ROUTE_TABLE,
@@ -62,11 +62,11 @@ def route_table(inventory: Inventory, scope: Scope, subnet: Resource) -> Resourc
         if found:
             table_ref = found[0]
             table = (
-                inventory.get(table_ref.target, scope)
-                if isinstance(table_ref, Reference) and table_ref.target
+                named_resource(inventory, scope, table_ref, ROUTE_TABLE)
+                if isinstance(table_ref, Reference)
                 else None
             )
-            if table is None or table.type != ROUTE_TABLE:
+            if table is None:
                 return Unknown(f"route table {show(table_ref)} is not declared in the scanned files")
             return table
     return _main_table(tables, subnet, scope)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.inventory import Inventory
+from scanner.lib.references import named_resource
 from scanner.model import SUBNET, Reference, Scope, Unknown, show
 
 # `data.aws_availability_zones.available.names[1]`, `...zone_ids[0]`, as an expression text
@@ -117,15 +118,11 @@ def zones(values: Any, what: str = "zones") -> Zones:
 
 def subnet_zone(inventory: Inventory, scope: Scope, subnet: Any) -> Zones:
     """The zone of one subnet, named by id (live, or a literal in IaC) or by reference."""
-    found = None
-    if isinstance(subnet, Reference) and subnet.target:
-        found = inventory.get(subnet.target, scope)
-    elif isinstance(subnet, str):
-        found = inventory.get(subnet, scope)
-        if found is None:
-            named = [s for s in inventory.of_type(SUBNET, scope) if s.get("SubnetId") == subnet]
-            found = named[0] if len(named) == 1 else None
-    if found is None or found.type != SUBNET:
+    found = named_resource(inventory, scope, subnet, SUBNET)
+    if found is None and isinstance(subnet, str):
+        named = [s for s in inventory.of_type(SUBNET, scope) if s.get("SubnetId") == subnet]
+        found = named[0] if len(named) == 1 else None
+    if found is None:
         where = "read by this scan" if scope.is_live else "declared in the scanned files"
         return Zones(unknown=(f"subnet {show(subnet)} is not {where}",))
     value = found.get("AvailabilityZone")
