@@ -12,10 +12,18 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class MetricWindow:
-    """The look-back: `lookback_days` up to `end` (default: now), whole hours in UTC."""
+    """The look-back: `lookback_days` up to `end` (default: now), whole hours in UTC, and
+    the periods asked for: `period_seconds` for utilisation (hourly), `peak_period_seconds`
+    where a one-minute burst matters (IOPS, invocations per instance)."""
 
     lookback_days: int = 14
     end: dt.datetime | None = None
+    period_seconds: int = 3600
+    peak_period_seconds: int = 60
+
+    def at(self, end: dt.datetime) -> MetricWindow:
+        """The same window ending at `end` (one window for every region of a scan)."""
+        return MetricWindow(self.lookback_days, end, self.period_seconds, self.peak_period_seconds)
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         end = self.end or dt.datetime.now(dt.UTC)

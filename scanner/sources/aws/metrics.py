@@ -73,7 +73,9 @@ class MetricSpec:
     metric: str | tuple[str, ...]
     dimensions: Callable[[Resource], SeriesDimensions]
     stat: str
-    period_seconds: int
+    # "hourly" and "peak" take the window's period_seconds and peak_period_seconds
+    # (configurable); "daily" is a day whatever the configuration (RS007 counts per day).
+    resolution: str
     unit_transform: Callable[[float, int], float] | None = None  # (value, period) -> value
     # Summarise only the most recent days of the window (RS007 reads 7 days); fetched in the
     # same calls as the rest, the older points are dropped locally.
@@ -177,7 +179,7 @@ def _provisioned_iops(resource: Resource) -> str | None:
 
 
 METRICS: dict[str, tuple[MetricSpec, ...]] = {
-    INSTANCE: (MetricSpec("cpu", "AWS/EC2", "CPUUtilization", _instance, "Average", 3600),),
+    INSTANCE: (MetricSpec("cpu", "AWS/EC2", "CPUUtilization", _instance, "Average", "hourly"),),
     # 1-minute data is kept 15 days: a 14-day look-back at 60 s sees the peaks.
     VOLUME: (
         MetricSpec(
@@ -186,27 +188,28 @@ METRICS: dict[str, tuple[MetricSpec, ...]] = {
             ("VolumeReadOps", "VolumeWriteOps"),
             _volume,
             "Sum",
-            60,
+            "peak",
             unit_transform=per_second,
             applies=_provisioned_iops,
         ),
     ),
-    DB_INSTANCE: (MetricSpec("cpu", "AWS/RDS", "CPUUtilization", _db_instance, "Average", 3600),),
+    DB_INSTANCE: (MetricSpec("cpu", "AWS/RDS", "CPUUtilization", _db_instance, "Average", "hourly"),),
     # Per variant; CPU and GPU are summed over the devices (400% for 4 CPUs).
     ENDPOINT: (
-        MetricSpec("cpu", "/aws/sagemaker/Endpoints", "CPUUtilization", _variants, "Average", 3600),
-        MetricSpec("gpu", "/aws/sagemaker/Endpoints", "GPUUtilization", _variants, "Average", 3600),
+        MetricSpec("cpu", "/aws/sagemaker/Endpoints", "CPUUtilization", _variants, "Average", "hourly"),
+        MetricSpec("gpu", "/aws/sagemaker/Endpoints", "GPUUtilization", _variants, "Average", "hourly"),
+        # Invocations per instance in each minute: the busiest minute sizes the count.
         MetricSpec(
-            "invocations_per_instance", "AWS/SageMaker", "InvocationsPerInstance", _variants, "Sum", 3600
+            "invocations_per_instance", "AWS/SageMaker", "InvocationsPerInstance", _variants, "Sum", "peak"
         ),
     ),
     # Requests per day; RS007 reads the last 7 days. Network and gateway load balancers
     # have no request count: their entry is an Unknown that says so.
     LOAD_BALANCER: (
-        MetricSpec("requests", "AWS/ApplicationELB", "RequestCount", _elbv2, "Sum", 86400, lookback_days=7),
+        MetricSpec("requests", "AWS/ApplicationELB", "RequestCount", _elbv2, "Sum", "daily", lookback_days=7),
     ),
     CLASSIC_LOAD_BALANCER: (
-        MetricSpec("requests", "AWS/ELB", "RequestCount", _classic, "Sum", 86400, lookback_days=7),
+        MetricSpec("requests", "AWS/ELB", "RequestCount", _classic, "Sum", "daily", lookback_days=7),
     ),
 }
 
@@ -300,7 +303,13 @@ class Query:
         }
 
 
-def plan(resources: Iterable[Resource], lookback_days: int) -> tuple[list[Series], list[Query]]:
+def period_of(spec: MetricSpec, window: MetricWindow) -> int:
+    """The period a spec is asked for in this window, widened to what CloudWatch keeps."""
+    base = {"hourly": window.period_seconds, "peak": window.peak_period_seconds, "daily": 86400}
+    return effective_period(base[spec.resolution], window.lookback_days)
+
+
+def plan(resources: Iterable[Resource], window: MetricWindow) -> tuple[list[Series], list[Query]]:
     """Every series the resources need and one query per metric of each. A resource
     whose series cannot be asked for gets its Unknown stored here, without a query."""
     series: list[Series] = []
@@ -316,7 +325,7 @@ def plan(resources: Iterable[Resource], lookback_days: int) -> tuple[list[Series
             if not keyed:  # an endpoint with no variant in service
                 resource.observed.setdefault("Metrics", {})[spec.name] = {}
             for key, dimensions in keyed.items():
-                one = Series(resource, spec, key, effective_period(spec.period_seconds, lookback_days))
+                one = Series(resource, spec, key, period_of(spec, window))
                 series.append(one)
                 queries.extend(Query(one, metric, dimensions) for metric in spec.metrics)
     return series, queries
@@ -337,7 +346,7 @@ def metric_tasks(
     ctx: CollectContext, resources: Iterable[Resource], window: MetricWindow = DEFAULT_WINDOW
 ) -> list[Task]:
     """One task per region over every resource whose type's metrics a selected rule needs."""
-    window = MetricWindow(window.lookback_days, window.bounds()[1])  # one window for every region
+    window = window.at(window.bounds()[1])  # one window for every region
     by_region: dict[str, list[Resource]] = defaultdict(list)
     for resource in resources:
         if resource.type not in METRICS or not ctx.wants(resource.type, METRICS_FACET):
@@ -357,7 +366,7 @@ def collect_region(
     ctx: CollectContext, region: str, resources: list[Resource], window: MetricWindow = DEFAULT_WINDOW
 ) -> None:
     """Fetch and summarise every series of these resources (all in `region`)."""
-    series, queries = plan(resources, window.lookback_days)
+    series, queries = plan(resources, window)
     try:
         _fetch_all(ctx, region, queries, window)
     except Exception as exc:  # a bug of ours: every series not yet summarised is unknown

@@ -151,7 +151,7 @@ def test_queries_are_chunked_by_the_api_limit(count, sizes):
 
 def test_planned_queries_for_1200_instances_fill_three_calls():
     resources = [instance(f"i-{n:017x}") for n in range(1200)]
-    series, queries = mx.plan(resources, 14)
+    series, queries = mx.plan(resources, WINDOW)
     assert len(series) == len(queries) == 1200
     assert [len(c) for c in mx.chunked(queries)] == [500, 500, 200]
     body = queries[0].body(mx.query_id(0))
@@ -266,7 +266,7 @@ def test_only_volumes_with_provisioned_iops_are_queried():
         volume("vol-gp3", "gp3", 3000),
         volume("vol-gp2", "gp2", 300),
     ]
-    series, queries = mx.plan(resources, 14)
+    series, queries = mx.plan(resources, WINDOW)
     assert [s.resource.name for s in series] == ["vol-io1", "vol-gp3-fast"]
     assert [q.metric for q in queries] == ["VolumeReadOps", "VolumeWriteOps"] * 2
     assert "gp2 volume has no IOPS provisioned" in resources[3].observed["Metrics"]["iops"].reason
