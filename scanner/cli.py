@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from scanner import __version__, engine
+from scanner import config as configuration
 from scanner.checkov import CheckovUnavailable, find_checkov
 from scanner.model import Severity
 from scanner.results import ScanOutcome, exit_code
@@ -70,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     aws.add_argument("--external-id", help="external id for --role-arn")
     aws.add_argument("--endpoint-url", help="AWS endpoint (local emulators); also AWS_ENDPOINT_URL")
     aws.add_argument(
-        "--max-workers", type=int, default=8, metavar="N", help="concurrent API calls (default 8)"
+        "--max-workers", type=int, default=None, metavar="N", help="concurrent API calls (default 8)"
     )
     _common_options(scan)
 
@@ -103,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.add_argument("--verbose", action="store_true", help="also list unchanged fails")
 
+    init = sub.add_parser("init", help=f"write a commented starter {configuration.DEFAULT_NAME}")
+    init.add_argument("path", nargs="?", default=configuration.DEFAULT_NAME, metavar="FILE")
+    init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    init.add_argument("--rules-dir", action="append", default=[], metavar="DIR")
+
     demo = sub.add_parser("demo", help="scan an emulated ML platform account (no AWS account needed)")
     demo.add_argument("--output-dir", default="opscheck-demo", metavar="DIR")
     demo.add_argument("--no-progress", action="store_true")
@@ -126,8 +132,13 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--fail-on",
         choices=FAIL_ON,
-        default="low",
-        help="lowest severity of a fail that makes the exit code 1 (default: low)",
+        default=None,
+        help="lowest severity of a fail that makes the exit code 1 (default: low, or scan.fail_on)",
+    )
+    g.add_argument(
+        "--config",
+        metavar="FILE",
+        help=f"configuration file (default: {configuration.DEFAULT_NAME} here, when present)",
     )
     g.add_argument("--strict", action="store_true", help="any scan error makes the exit code 2")
     g.add_argument("--quiet", action="store_true", help="print only the summary line")
@@ -150,6 +161,8 @@ def _sarif_anchor(p: argparse.ArgumentParser) -> None:
 
 def cmd_scan(args: argparse.Namespace, out: TextIO) -> int:
     formats = _formats(args.format)
+    config = read_config(args.config)
+    args.fail_on = args.fail_on or config.scan.fail_on or "low"
     if args.paths and args.aws:
         raise UsageError("give either PATH... (IaC) or --aws, not both")
     if args.checkov and not args.paths:
@@ -157,36 +170,41 @@ def cmd_scan(args: argparse.Namespace, out: TextIO) -> int:
     if args.var_file and not args.paths:
         raise UsageError("--var-file applies to Terraform paths, not to --aws scans")
     if args.paths:
-        return _scan_paths(args, formats, out)
+        return _scan_paths(args, formats, out, config)
     if not args.aws:
         raise UsageError("nothing to scan: give IaC paths or --aws")
-    bad = invalid_regions(args.region)
+    regions = args.region or list(config.scan.regions)
+    bad = invalid_regions(regions)
     if bad:
-        raise UsageError(f"not a region name: {', '.join(bad)}")
+        where = "" if args.region else f" ({config.where('scan', 'regions')})"
+        raise UsageError(f"not a region name: {', '.join(bad)}{where}")
     if args.external_id and not args.role_arn:
         raise UsageError("--external-id needs --role-arn")
-    if args.max_workers < 1:
+    workers = args.max_workers if args.max_workers is not None else config.scan.max_workers or 8
+    if workers < 1:
         raise UsageError("--max-workers must be at least 1")
-    rules, load_errors = load_rules(args.rules_dir, args.rules, args.skip_rules)
+    rules, load_errors = load_rules(args.rules_dir, args.rules, args.skip_rules, config)
     rules = for_sources(rules, {"aws"}, "live AWS scans")
     options = AwsOptions(
         profile=args.profile,
         role_arn=args.role_arn,
         external_id=args.external_id,
         endpoint_url=args.endpoint_url,
-        regions=args.region,
-        max_workers=args.max_workers,
+        regions=regions,
+        max_workers=workers,
     )
     check_outputs(formats, args)
     try:
-        outcome = scan_aws(options, rules, load_errors)
+        outcome = scan_aws(options, rules, load_errors, config.metrics)
     except ConfigurationError as exc:
         raise UsageError(str(exc)) from exc
     write_outputs(outcome, formats, args, out)
     return exit_code(outcome, args.fail_on, args.strict)
 
 
-def _scan_paths(args: argparse.Namespace, formats: list[str], out: TextIO) -> int:
+def _scan_paths(
+    args: argparse.Namespace, formats: list[str], out: TextIO, config: configuration.Config
+) -> int:
     aws_only = [
         flag
         for flag, value in (
@@ -194,6 +212,7 @@ def _scan_paths(args: argparse.Namespace, formats: list[str], out: TextIO) -> in
             ("--region", args.region),
             ("--role-arn", args.role_arn),
             ("--endpoint-url", args.endpoint_url),
+            ("--max-workers", args.max_workers),
         )
         if value
     ]
@@ -202,7 +221,7 @@ def _scan_paths(args: argparse.Namespace, formats: list[str], out: TextIO) -> in
     missing = [p for p in [*args.paths, *args.var_file] if not Path(p).exists()]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
-    rules, load_errors = load_rules(args.rules_dir, args.rules, args.skip_rules)
+    rules, load_errors = load_rules(args.rules_dir, args.rules, args.skip_rules, config)
     rules = for_sources(rules, {"terraform", "cloudformation"}, "infrastructure-as-code")
     check_outputs(formats, args)
     if args.checkov:
@@ -230,20 +249,51 @@ def for_sources(rules: list[Rule], sources: set[str], what: str) -> list[Rule]:
     return chosen
 
 
-def load_rules(rules_dirs: Sequence[str], include: Sequence[str], skip: Sequence[str]):
-    """Rules to run. A problem in the user's own --rules-dir is a configuration error (exit 2);
-    a broken installed plugin pack is a scan error and the other packs still run."""
+def read_config(explicit: str | None) -> configuration.Config:
+    """`--config FILE`, else ./opscheck.yml when present, else the defaults."""
+    found = configuration.find(explicit, Path.cwd())
+    if found is None:
+        return configuration.Config()
+    try:
+        return configuration.load(found, explicit or configuration.DEFAULT_NAME)
+    except configuration.ConfigError as exc:
+        raise UsageError(_problems(exc)) from exc
+
+
+def _problems(exc: configuration.ConfigError) -> str:
+    if len(exc.problems) == 1:
+        return exc.problems[0]
+    return f"{len(exc.problems)} problems in the configuration:\n  " + "\n  ".join(exc.problems)
+
+
+def load_rules(
+    rules_dirs: Sequence[str],
+    include: Sequence[str],
+    skip: Sequence[str],
+    config: configuration.Config | None = None,
+):
+    """Rules to run, with the configuration's severities and parameters. A problem in the
+    user's own --rules-dir or configuration is a configuration error (exit 2); a broken
+    installed plugin pack is a scan error and the other packs still run. A selection on the
+    command line (--rules or --skip-rules) replaces the configuration's select and skip."""
+    config = config or configuration.Config()
     ruleset = engine.discover(rules_dirs)
     user_errors = [e for e in ruleset.errors if e.path is not None]
     if user_errors:
         raise UsageError("; ".join(_located(e) for e in user_errors))
+    try:
+        config.check(ruleset.rules)
+    except configuration.ConfigError as exc:
+        raise UsageError(_problems(exc)) from exc
+    if not include and not skip:
+        include, skip = config.select, config.skip
     try:
         chosen = engine.select(ruleset.rules, include, skip)
     except engine.RuleSelectionError as exc:
         raise UsageError(str(exc)) from exc
     if not chosen:
         raise UsageError("no rules selected")
-    return chosen, [e for e in ruleset.errors if e.path is None]
+    return config.apply(chosen), [e for e in ruleset.errors if e.path is None]
 
 
 def _located(e) -> str:
@@ -424,6 +474,21 @@ def _open_output(target: Path) -> TextIO:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
 
 
+def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
+    """Write a starter configuration: every setting commented out, with its default."""
+    from scanner.config_starter import starter
+
+    target = Path(args.path)
+    if target.exists() and not args.force:
+        raise UsageError(f"{target} exists; give --force to overwrite it")
+    check_output_file(target, "FILE")
+    ruleset = engine.discover(args.rules_dir)
+    _report_load_errors(ruleset.errors)
+    _write_file(target, starter(ruleset.rules))
+    out.write(f"wrote {target}: every setting is commented out and shows its default\n")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     try:
         from scanner.demo import run_demo
@@ -444,6 +509,7 @@ COMMANDS = {
     "explain": cmd_explain,
     "report": cmd_report,
     "diff": cmd_diff,
+    "init": cmd_init,
     "demo": cmd_demo,
 }
 

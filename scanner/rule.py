@@ -39,6 +39,9 @@ class RuleMeta:
     needs: Mapping[str, frozenset[str]] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
     precision: str = "high"
+    # Set by a severity override in opscheck.yml: every result takes `severity`, also
+    # where the rule would have chosen another one for a result (e.g. a read replica).
+    severity_overridden: bool = False
 
     def remediation_markdown(self) -> str:
         parts = [self.remediation.strip()]
@@ -162,7 +165,9 @@ class RuleContext:
         return Result(
             rule_id=self.meta.id,
             status=status,
-            severity=Severity(severity) if severity is not None else self.meta.severity,
+            severity=self.meta.severity
+            if severity is None or self.meta.severity_overridden
+            else Severity(severity),
             message=message,
             resource=ref,
             evidence=dict(evidence or {}),

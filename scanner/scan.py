@@ -14,6 +14,7 @@ from typing import Any
 from scanner import engine
 from scanner.checkov import deduplicate, run_checkov
 from scanner.inventory import Inventory
+from scanner.lib.metrics import DEFAULT_WINDOW, MetricWindow
 from scanner.model import Result, ScanError
 from scanner.results import ScanOutcome
 from scanner.rule import Rule
@@ -36,9 +37,12 @@ def _iso(t: dt.datetime) -> str:
 
 
 def scan_aws(
-    options: AwsOptions, rules: list[Rule], extra_errors: list[ScanError] | None = None
+    options: AwsOptions,
+    rules: list[Rule],
+    extra_errors: list[ScanError] | None = None,
+    metric_window: MetricWindow = DEFAULT_WINDOW,
 ) -> ScanOutcome:
-    """Scan one live account with the given rules."""
+    """Scan one live account with the given rules; metrics over `metric_window`."""
     started, t0 = _now(), time.monotonic()
     errors = list(extra_errors or [])
     runnable = []
@@ -55,7 +59,7 @@ def scan_aws(
             runnable.append(r)
     rules = runnable
     try:
-        collected = collect_account(options, engine.needs(rules))
+        collected = collect_account(options, engine.needs(rules), metric_window)
     except SourceUnavailable as exc:
         errors.append(exc.error)
         finished = _now()

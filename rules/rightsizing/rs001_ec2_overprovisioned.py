@@ -38,11 +38,11 @@ from scanner.rule import RuleContext, rule
     compliance={"AWS-WA": ("COST06-BP03",)},
     sources=("aws",),
     needs={INSTANCE: ("metrics",), INSTANCE_TYPE: ()},
-    params={"cpu_threshold": 40, "lookback_days": 14, "min_days_with_data": 7},
+    params={"cpu_threshold": 40, "min_days_with_data": 7},
 )
 def rs001(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
     """A running instance whose highest hourly-average CPU over the look-back (14 days by
-    default) stays below the threshold (40%) is larger than its work: the maximum, not the
+    default; `metrics.lookback_days` in opscheck.yml) stays below the threshold (40%) is larger than its work: the maximum, not the
     mean, so that a busy hour once a week keeps an instance from being called oversized. The
     finding recommends the next smaller size of the same family with the projected peak
     there (the peak scaled by the vCPU ratio); at the smallest size it says there is none.

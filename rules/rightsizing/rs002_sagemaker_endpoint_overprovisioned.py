@@ -44,7 +44,7 @@ from scanner.rule import RuleContext, rule
     compliance={"AWS-WA": ("COST06-BP03",)},
     sources=("aws",),
     needs={ENDPOINT: ("metrics", "variants", "instance_types")},
-    params={"utilization_threshold": 40, "lookback_days": 14, "min_days_with_data": 7},
+    params={"utilization_threshold": 40, "min_days_with_data": 7},
 )
 def rs002(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
     """SageMaker reports a variant's CPUUtilization and GPUUtilization summed over its devices

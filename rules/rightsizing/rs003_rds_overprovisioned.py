@@ -35,10 +35,11 @@ from scanner.rule import RuleContext, rule
     compliance={"AWS-WA": ("COST06-BP03",)},
     sources=("aws",),
     needs={DB_INSTANCE: ("metrics",)},
-    params={"cpu_threshold": 40, "lookback_days": 14, "min_days_with_data": 7},
+    params={"cpu_threshold": 40, "min_days_with_data": 7},
 )
 def rs003(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
-    """A DB instance whose highest hourly-average CPU over the look-back (14 days) stays below
+    """A DB instance whose highest hourly-average CPU over the look-back (14 days;
+    `metrics.lookback_days`) stays below
     the threshold (40%) may be larger than its work. CPU alone does not prove it (memory and
     connections matter to databases), hence severity low. No datapoints, or fewer days than
     `min_days_with_data`: unknown. One result per DB instance (DocumentDB and Neptune, which

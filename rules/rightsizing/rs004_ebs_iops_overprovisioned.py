@@ -44,7 +44,6 @@ GP3_MAX = 80_000
     params={
         "iops_threshold_percent": 50,
         "headroom_percent": 25,
-        "lookback_days": 14,
         "min_days_with_data": 7,
     },
 )

@@ -25,7 +25,7 @@ from scanner.rule import RuleContext, rule
     compliance={"AWS-WA": ("COST02-BP06",)},
     sources=("aws",),
     needs={LOAD_BALANCER: ("targets", "metrics"), CLASSIC_LOAD_BALANCER: ("targets", "metrics")},
-    params={"min_daily_requests": 100, "lookback_days": 7, "min_days_with_data": 1},
+    params={"min_daily_requests": 100, "min_days_with_data": 1},
 )
 def rs007(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
     """A load balancer with no registered targets, or none healthy, serves nothing; one that
