@@ -90,13 +90,15 @@ def metric(resource: Resource, name: str, min_days: int) -> MetricSummary | Unkn
 
 
 def usable(value: Any, min_days: int) -> MetricSummary | Unknown:
-    """A stored series as a summary to judge by, or why it is not one."""
+    """A stored series as a summary to judge by, or why it is not one. A look-back shorter
+    than `min_days` asks for every one of its days instead (a 5-day window can hold no 7)."""
     if isinstance(value, Unknown):
         return value
     if not isinstance(value, MetricSummary):
         return Unknown(f"the series is not a summary ({type(value).__name__})")
     if value.points == 0 or value.maximum is None:
         return Unknown(value.no_data_reason)
+    min_days = min(min_days, value.lookback_days)
     if value.days_with_data < min_days:
         return Unknown(
             f"only {value.days_with_data} day(s) of data in the last {value.lookback_days} (at least {min_days} needed)"
