@@ -650,7 +650,9 @@ def evaluate_block(block: Block, ev: Evaluator, depth: int = 0) -> dict[str, Any
     """Attributes and nested blocks (as lists of mappings), `dynamic` blocks expanded."""
     out: dict[str, Any] = {}
     for name, attr in block.attributes.items():
-        if name not in META_ARGUMENTS:
+        # Meta-arguments belong to the resource or module itself; inside a nested block a
+        # name like `version` (launch_template.version) is an ordinary attribute.
+        if depth > 0 or name not in META_ARGUMENTS:
             out[name] = ev.eval(attr.expr, attr.source)
     for child in block.blocks:
         if child.type == "dynamic" and child.labels:

@@ -168,11 +168,6 @@ def test_an_instance_type_from_a_variable_without_default_is_not_a_literal(tmp_p
     assert not isinstance(found["aws_ebs_volume.v"].properties["VolumeType"], str)
 
 
-@pytest.mark.xfail(
-    reason="scanner/sources/terraform/module.py evaluate_block drops the meta-argument names "
-    "(version, source, count, ...) in nested blocks too: launch_template.version is lost in .tf "
-    "files (a plan keeps it)"
-)
 def test_a_launch_template_version_in_tf_files(tmp_path):
     found = load(
         tmp_path,
