@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
+from reports import suppressions
 from reports.json import to_document
 from scanner.results import ScanOutcome
 
@@ -91,6 +92,12 @@ def render_document(
         write("\n" + paint(f"Scan errors ({len(errors)}):", YELLOW) + "\n")
         for e in errors:
             write(_wrap(f"- [{e.get('kind')}] {clean(error_text(e))}", width, "  ") + "\n")
+    review = suppressions.stale(doc)
+    if review:
+        write("\n" + paint(f"Suppressions to review ({len(review)}):", YELLOW) + "\n")
+        for s in review:
+            line = f"- {suppressions.where(s)}: {suppressions.matcher(s)}: {suppressions.verdict(s)}"
+            write(_wrap(clean(line), width, "  ") + "\n")
     write("\n" + summary_line(doc, paint) + "\n")
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from reports import suppressions
+
 STATUSES = ("fail", "unknown", "pass", "suppressed")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -206,6 +208,20 @@ class ReportView:
     @cached_property
     def expired(self) -> list[ResultView]:
         return [r for r in self.results if r.expired is not None]
+
+    @cached_property
+    def stale_suppressions(self) -> list[dict[str, str]]:
+        """opscheck.yml suppressions that expired or matched nothing (to clean up)."""
+        return [
+            {
+                "where": suppressions.where(s),
+                "matcher": suppressions.matcher(s),
+                "verdict": suppressions.verdict(s),
+                "reason": as_text(s.get("reason")),
+                "owner": as_text(s.get("owner")) or "—",
+            }
+            for s in suppressions.stale(self.doc)
+        ]
 
     @cached_property
     def columns(self) -> list[tuple[str, str]]:

@@ -97,6 +97,8 @@ def to_document(outcome: ScanOutcome) -> dict[str, Any]:
             # repository, so SARIF re-rendered later still gets repository-relative paths.
             "run_by": dict(sorted(outcome.run_by.items())),
             "cwd_from_repository_root": outcome.cwd_from_repository_root,
+            # Additive: what each opscheck.yml suppression did (active, expired, unused).
+            "suppressions": outcome.suppressions,
         },
         "rules": [m.to_dict() for m in sorted(outcome.rules, key=lambda m: m.id)],
         "results": [result_to_dict(r) for r in outcome.results],

@@ -195,7 +195,7 @@ def cmd_scan(args: argparse.Namespace, out: TextIO) -> int:
     )
     check_outputs(formats, args)
     try:
-        outcome = scan_aws(options, rules, load_errors, config.metrics)
+        outcome = scan_aws(options, rules, load_errors, config.metrics, config)
     except ConfigurationError as exc:
         raise UsageError(str(exc)) from exc
     write_outputs(outcome, formats, args, out)
@@ -236,6 +236,7 @@ def _scan_paths(
         load_errors,
         [Path(v) for v in args.var_file],
         checkov=args.checkov,
+        config=config,
     )
     write_outputs(outcome, formats, args, out)
     return exit_code(outcome, args.fail_on, args.strict)

@@ -1,5 +1,5 @@
 """The configuration file `opscheck.yml` (INTERFACE.md): rule selection, severity overrides,
-rule parameters, the metric window and scan defaults.
+rule parameters, the metric window, scan defaults and suppressions.
 
 Read in two steps. `load` checks the file's shape (keys, types, values) and knows the line
 of every key; `Config.check` then checks what needs the rules (ids, parameter names and
@@ -10,8 +10,10 @@ configuration it could not read (exit code 2).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +54,33 @@ class ScanDefaults:
 
 
 @dataclass(frozen=True)
+class ConfigSuppression:
+    """One `suppressions:` entry. `rule`, `resource`, `account` and `region` are shell-style
+    globs (`AZ*`, `arn:aws:ec2:*:*:volume/vol-0ab*`); every tag given must match too."""
+
+    rule: str
+    reason: str
+    resource: str | None = None
+    account: str | None = None
+    region: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    owner: str | None = None
+    expires: dt.date | None = None
+    line: int | None = None  # where the entry starts, for reports
+    index: int = 0
+
+    def label(self) -> str:
+        what = [f"rule {self.rule}"]
+        what += [
+            f"{k} {v}"
+            for k, v in (("resource", self.resource), ("account", self.account), ("region", self.region))
+            if v
+        ]
+        what += [f"tag {k}={v}" for k, v in sorted(self.tags.items())]
+        return ", ".join(what)
+
+
+@dataclass(frozen=True)
 class Config:
     path: str | None = None  # as the user gave it, for messages
     select: tuple[str, ...] = ()
@@ -60,6 +89,7 @@ class Config:
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     metrics: MetricWindow = field(default_factory=MetricWindow)
     scan: ScanDefaults = field(default_factory=ScanDefaults)
+    suppressions: tuple[ConfigSuppression, ...] = ()
     lines: Mapping[Path_, int] = field(default_factory=dict, repr=False)
 
     def where(self, *key: str | int) -> str:
@@ -76,6 +106,11 @@ class Config:
             for i, rid in enumerate(getattr(self, key)):
                 if rid not in by_id:
                     problems.append(f"{self.where(key, i)}: no rule {rid} (see `opscheck rules`)")
+        for s in self.suppressions:  # a glob may match nothing yet; a plain id must exist
+            if not _GLOB.search(s.rule) and s.rule not in by_id:
+                problems.append(
+                    f"{self.where('suppressions', s.index, 'rule')}: no rule {s.rule} (see `opscheck rules`)"
+                )
         for rid in self.severity:
             if rid not in by_id:
                 problems.append(f"{self.where('severity', rid)}: no rule {rid} (see `opscheck rules`)")
@@ -213,9 +248,12 @@ TOP = {
     "params": "rule parameters: RULE_ID: {name: value}; `opscheck explain RULE_ID` lists them",
     "metrics": "CloudWatch window: lookback_days, period_seconds, peak_period_seconds",
     "scan": "scan defaults: regions, fail_on, max_workers",
+    "suppressions": "a list of {rule, resource, account, region, tags, reason, owner, expires}",
 }
 METRICS_KEYS = ("lookback_days", "period_seconds", "peak_period_seconds")
 SCAN_KEYS = ("regions", "fail_on", "max_workers")
+SUPPRESSION_KEYS = ("rule", "resource", "account", "region", "tags", "reason", "owner", "expires")
+_GLOB = re.compile(r"[*?\[]")
 
 
 class _Reader:
@@ -252,6 +290,7 @@ class _Reader:
             params=self.params(data.get("params")),
             metrics=self.metrics(data.get("metrics")),
             scan=self.scan(data.get("scan")),
+            suppressions=self.suppressions(data.get("suppressions")),
             lines=dict(self.lines),
         )
         if self.problems:
@@ -364,6 +403,67 @@ class _Reader:
             max_workers=workers,
         )
 
+    def suppressions(self, value: Any) -> tuple[ConfigSuppression, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.expect(("suppressions",), "a list of suppressions", value)
+            return ()
+        out = []
+        for i, entry in enumerate(value):
+            at: Path_ = ("suppressions", i)
+            if not isinstance(entry, dict):
+                self.expect(at, "a mapping with rule, reason and what it matches", entry)
+                continue
+            found = self.suppression(entry, at, i)
+            if found is not None:
+                out.append(found)
+        return tuple(out)
+
+    def suppression(self, entry: Mapping[str, Any], at: Path_, index: int) -> ConfigSuppression | None:
+        before = len(self.problems)
+        for key in entry:
+            if key not in SUPPRESSION_KEYS:
+                self.problem((*at, key), f"unknown setting; expected one of {', '.join(SUPPRESSION_KEYS)}")
+        text: dict[str, str | None] = {}
+        for key in ("rule", "reason", "resource", "account", "region", "owner"):
+            got = entry.get(key)
+            if key in ("rule", "reason") and (got is None or (isinstance(got, str) and not got.strip())):
+                what = "why the result is accepted" if key == "reason" else "a rule id or glob"
+                self.problem((*at, key) if key in entry else at, f"{key} is required ({what})")
+                continue
+            if isinstance(got, int) and not isinstance(got, bool) and key == "account":
+                got = f"{got:012d}"  # an unquoted account id reads as a number
+            if got is not None and not isinstance(got, str):
+                self.expect((*at, key), "a string", got)
+                continue
+            text[key] = got.strip() if isinstance(got, str) else None
+        tags = entry.get("tags") or {}
+        if not isinstance(tags, dict) or not all(isinstance(v, str | int) for v in tags.values()):
+            self.expect((*at, "tags"), "a mapping of tag key: value (glob)", entry.get("tags"))
+            tags = {}
+        expires = entry.get("expires")
+        if isinstance(expires, str):
+            with contextlib.suppress(ValueError):  # not a date: reported just below
+                expires = dt.date.fromisoformat(expires.strip())
+        if expires is not None and (not isinstance(expires, dt.date) or isinstance(expires, dt.datetime)):
+            self.expect((*at, "expires"), "a date YYYY-MM-DD", entry.get("expires"))
+            expires = None
+        if len(self.problems) > before:
+            return None
+        return ConfigSuppression(
+            rule=str(text["rule"]).upper(),
+            reason=str(text["reason"]),
+            resource=text.get("resource"),
+            account=text.get("account"),
+            region=text.get("region"),
+            tags={str(k): str(v) for k, v in tags.items()},
+            owner=text.get("owner"),
+            expires=expires,
+            line=self.lines.get(at),
+            index=index,
+        )
+
 
 # --- parameter kinds, from the default each rule declares ---------------------------------
 
@@ -371,7 +471,9 @@ class _Reader:
 def _kind_of(default: Any) -> str:
     if isinstance(default, bool):
         return "true or false"
-    if isinstance(default, int | float) or default is None:
+    if default is None:  # an optional number, off by default
+        return "a number or null"
+    if isinstance(default, int | float):
         return "a number"
     if isinstance(default, str):
         return "a string"
@@ -385,7 +487,9 @@ def _kind_of(default: Any) -> str:
 def _is_kind(value: Any, kind: str) -> bool:
     if kind == "true or false":
         return isinstance(value, bool)
-    if kind == "a number":
+    if kind in ("a number", "a number or null"):
+        if value is None:
+            return kind == "a number or null"
         return isinstance(value, int | float) and not isinstance(value, bool)
     if kind == "a string":
         return isinstance(value, str)

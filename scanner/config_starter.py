@@ -56,6 +56,19 @@ def starter(rules: Iterable[Rule]) -> str:
         "#   fail_on: low  # critical, high, medium, low, info or none",
         "#   max_workers: 8  # concurrent API calls of a live scan",
         "",
+        "# Accepted results: marked suppressed (not removed) and not failing the build. `rule`,",
+        "# `resource` (id, ARN or name), `account` and `region` are globs; every tag given must",
+        "# match. `reason` is required. From the day after `expires` the entry stops working;",
+        "# expired entries, and entries that matched nothing, are listed in every report.",
+        "# suppressions:",
+        "#   - rule: RS006",
+        '#     resource: "arn:aws:ec2:*:*:volume/vol-0123*"',
+        "#     region: eu-*",
+        "#     tags: {team: ml-*}",
+        "#     reason: restore volumes kept for the quarterly audit",
+        "#     owner: platform@example.com",
+        "#     expires: 2027-03-31",
+        "",
     ]
     return "\n".join(parts)
 

@@ -32,6 +32,8 @@ class ScanOutcome:
     # The scan's directory from the root of its git work tree ("." at the root; None
     # outside git): reports turn cwd-relative paths into repository-relative ones with it.
     cwd_from_repository_root: str | None = None
+    # What each opscheck.yml suppression did: active, expired or unused (SuppressionUse.to_dict).
+    suppressions: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         return summarize(self.results)

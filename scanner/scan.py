@@ -13,6 +13,7 @@ from typing import Any
 
 from scanner import engine
 from scanner.checkov import deduplicate, run_checkov
+from scanner.config import Config
 from scanner.inventory import Inventory
 from scanner.lib.metrics import DEFAULT_WINDOW, MetricWindow
 from scanner.model import Result, ScanError
@@ -25,7 +26,7 @@ from scanner.sources.cloudformation.template import load_template
 from scanner.sources.iac import Configuration, failed_load
 from scanner.sources.terraform.loader import load_terraform
 from scanner.sources.terraform.plan import load_plan, plan_errors
-from scanner.suppress import apply_inline
+from scanner.suppress import apply_config, apply_inline
 
 
 def _now() -> dt.datetime:
@@ -41,8 +42,10 @@ def scan_aws(
     rules: list[Rule],
     extra_errors: list[ScanError] | None = None,
     metric_window: MetricWindow = DEFAULT_WINDOW,
+    config: Config | None = None,
 ) -> ScanOutcome:
-    """Scan one live account with the given rules; metrics over `metric_window`."""
+    """Scan one live account with the given rules; metrics over `metric_window`; the
+    configuration's suppressions applied."""
     started, t0 = _now(), time.monotonic()
     errors = list(extra_errors or [])
     runnable = []
@@ -78,6 +81,7 @@ def scan_aws(
             run_by=_run_by(),
         )
     results, rule_errors = engine.evaluate(rules, collected.inventory)
+    used = _suppress(results, collected.inventory, config, started.date())
     errors.extend(collected.errors)
     errors.extend(rule_errors)
     scope = collected.inventory.scopes[0]
@@ -100,7 +104,23 @@ def scan_aws(
         fatal=fatal,
         run_by=_run_by(collected.principal),
         cwd_from_repository_root=discovery.StableKeys(Path.cwd()).cwd_from_root(),
+        suppressions=used,
     )
+
+
+def _suppress(
+    results: list[Result], inventory: Inventory, config: Config | None, today: dt.date
+) -> list[dict[str, Any]]:
+    """The configuration's suppressions on the results; what each one did."""
+    if config is None or not config.suppressions:
+        return []
+    tags = {(r.type, r.id, None if r.origin.source == "aws" else r.scope): r.tags for r in inventory}
+
+    def tags_of(result: Result) -> dict[str, str] | None:
+        return tags.get((result.resource.type, result.resource.id, result.configuration))
+
+    uses = apply_config(results, config.suppressions, tags_of, today)
+    return [u.to_dict(today, config.path) for u in uses]
 
 
 def _nothing_read(calls: dict[str, int], errors: list[ScanError]) -> bool:
@@ -147,6 +167,7 @@ def scan_iac(
     extra_errors: list[ScanError] | None = None,
     var_files: list[Path] | None = None,
     checkov: bool = False,
+    config: Config | None = None,
 ) -> ScanOutcome:
     """Scan IaC files and directories: every configuration found is one scope."""
     started, t0 = _now(), time.monotonic()
@@ -162,13 +183,13 @@ def scan_iac(
         rel = discovery.relative(path, cwd)
         errors.extend(plan_errors(rel, plan))
         configurations.append(_guarded(load_plan, "Terraform plan", path, rel, plan, cwd, discovery.relative))
-    for config in configurations:
-        errors.extend(config.errors)
-        if not config.scanned:
+    for loaded in configurations:
+        errors.extend(loaded.errors)
+        if not loaded.scanned:
             continue
-        inventory.scopes.append(config.scope)
-        inventory.extend(config.resources)
-        inventory.suppressions.extend(config.suppressions)
+        inventory.scopes.append(loaded.scope)
+        inventory.extend(loaded.resources)
+        inventory.suppressions.extend(loaded.suppressions)
     results, rule_errors = engine.evaluate(rules, inventory)
     errors.extend(rule_errors)
     metas = [r.meta for r in rules]
@@ -178,6 +199,7 @@ def scan_iac(
         metas += extra.rules
         errors.extend(extra.errors)
     errors.extend(apply_inline(results, inventory.suppressions, started.date()))
+    used = _suppress(results, inventory, config, started.date())
     stable = discovery.StableKeys(cwd)
     _stable_keys(results, stable)
     fatal = None
@@ -198,4 +220,5 @@ def scan_iac(
         fatal=fatal,
         run_by=_run_by(),
         cwd_from_repository_root=stable.cwd_from_root(),
+        suppressions=used,
     )

@@ -1,12 +1,16 @@
-"""Suppressions: inline `opscheck:ignore` written in the scanned code (config-file
-suppressions and baselines arrive with the operations issue). A suppression marks a
-result; it never removes it, and an expired one stops suppressing and says so."""
+"""Suppressions: inline `opscheck:ignore` written in the scanned code, and the entries of
+`suppressions:` in opscheck.yml. A suppression marks a result; it never removes it, and an
+expired one stops suppressing and says so."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import fnmatch
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from scanner.config import ConfigSuppression
 from scanner.model import InlineSuppression, Result, ScanError, Status, Suppression
 
 
@@ -55,3 +59,95 @@ def _date(value: str) -> dt.date | None:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
         return None
+
+
+@dataclass
+class SuppressionUse:
+    """What one configuration suppression did in a scan: reports list expired and unused ones
+    so stale exceptions get cleaned up."""
+
+    entry: ConfigSuppression
+    suppressed: int = 0  # results it suppresses
+    expired_matches: int = 0  # results it would suppress had it not expired
+
+    def status(self, today: dt.date) -> str:
+        if self.entry.expires is not None and self.entry.expires < today:
+            return "expired"
+        return "active" if self.suppressed else "unused"
+
+    def to_dict(self, today: dt.date, path: str | None) -> dict[str, Any]:
+        e = self.entry
+        return {
+            "source": "config",
+            "path": path,
+            "line": e.line,
+            "rule": e.rule,
+            "resource": e.resource,
+            "account": e.account,
+            "region": e.region,
+            "tags": dict(sorted(e.tags.items())),
+            "reason": e.reason,
+            "owner": e.owner,
+            "expires": e.expires.isoformat() if e.expires else None,
+            "status": self.status(today),
+            "results": self.suppressed or self.expired_matches,
+        }
+
+
+TagLookup = Callable[[Result], Mapping[str, str] | None]
+
+
+def apply_config(
+    results: Iterable[Result], entries: Sequence[ConfigSuppression], tags_of: TagLookup, today: dt.date
+) -> list[SuppressionUse]:
+    """Mark fails and unknowns matched by a configuration suppression (the first entry that
+    matches wins; an inline suppression, already applied, stays). An expired entry leaves the
+    result unsuppressed and says so in its evidence."""
+    uses = [SuppressionUse(e) for e in entries]
+    if not uses:
+        return uses
+    for r in results:
+        if r.status == Status.PASS or r.suppression is not None:
+            continue
+        for use in uses:
+            if not _matches(use.entry, r, tags_of):
+                continue
+            e = use.entry
+            if e.expires is not None and e.expires < today:
+                use.expired_matches += 1
+                r.evidence.setdefault(
+                    "suppression_expired",
+                    {
+                        "source": "config",
+                        "reason": e.reason,
+                        "expired": e.expires.isoformat(),
+                        "line": e.line,
+                    },
+                )
+                continue
+            use.suppressed += 1
+            r.suppression = Suppression(
+                source="config",
+                reason=e.reason,
+                expires=e.expires.isoformat() if e.expires else None,
+                owner=e.owner,
+            )
+            break
+    return uses
+
+
+def _matches(e: ConfigSuppression, r: Result, tags_of: TagLookup) -> bool:
+    ref = r.resource
+    if not fnmatch.fnmatchcase(r.rule_id, e.rule):
+        return False
+    if e.resource is not None and not any(
+        fnmatch.fnmatchcase(v, e.resource) for v in (ref.id, ref.name) if v
+    ):
+        return False
+    for want, got in ((e.account, ref.account_id), (e.region, ref.region)):
+        if want is not None and (got is None or not fnmatch.fnmatchcase(got, want)):
+            return False
+    if e.tags:
+        tags = tags_of(r) or {}  # tags not read: the entry cannot be shown to match
+        return all(k in tags and fnmatch.fnmatchcase(str(tags[k]), v) for k, v in e.tags.items())
+    return True

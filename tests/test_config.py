@@ -94,7 +94,8 @@ def test_every_problem_is_reported_with_its_line_the_key_and_what_was_expected()
         """
     )
     assert found == [
-        "opscheck.yml:2: selekt: unknown setting; expected one of select, skip, severity, params, metrics, scan",
+        "opscheck.yml:2: selekt: unknown setting; expected one of select, skip, severity, params, metrics, scan, "
+        "suppressions",
         "opscheck.yml:4: severity.RS006: expected one of critical, high, medium, low, info, found the text 'urgent'",
         "opscheck.yml:8: metrics.window: unknown setting; expected one of lookback_days, period_seconds, "
         "peak_period_seconds",
@@ -234,11 +235,12 @@ def test_the_starter_file_reads_as_the_defaults_and_uncommented_as_a_valid_confi
     as_written = cfg.parse(text)
     assert as_written.params == {} and as_written.metrics == MetricWindow()
     uncommented = "\n".join(
-        line[2:] if line.startswith("# ") and re.match(r"# ( *)[a-z_A-Z0-9]+:", line) else line
+        line[2:] if line.startswith("# ") and re.match(r"# ( *)(- )?[a-z_A-Z0-9]+:", line) else line
         for line in text.splitlines()
     )
     full = cfg.parse(uncommented)
     full.check(all_rules())
+    assert [s.rule for s in full.suppressions] == ["RS006"]
     declared = {r.id: dict(r.meta.params) for r in all_rules() if r.meta.params}
     assert set(full.params) == set(declared)
     rules = {r.id: r for r in full.apply(all_rules())}
@@ -313,7 +315,7 @@ def test_live_scans_take_regions_workers_and_the_metric_window_from_the_configur
 
     seen = {}
 
-    def fake_scan_aws(options, rules, errors, window):
+    def fake_scan_aws(options, rules, errors, window, config):
         seen.update(regions=options.regions, workers=options.max_workers, window=window, rules=rules)
         raise cli.UsageError("stop here")
 

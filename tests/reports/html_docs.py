@@ -106,6 +106,38 @@ def hostile() -> tuple[dict[str, Any], str]:
         }
     ]
     doc["scan"]["run_by"] = {"user": IMG, "aws_principal": SCRIPT}
+    doc["scan"]["suppressions"] = [  # listed for review: expired and unused entries
+        {
+            "source": "config",
+            "path": f"{IMG}.yml",
+            "line": 3,
+            "rule": "CT00*",
+            "resource": SCRIPT,
+            "account": None,
+            "region": "eu-*",
+            "tags": {"team": IMG},
+            "reason": f"waiver {SCRIPT}",
+            "owner": "<b>mallory</b>",
+            "expires": "2020-01-01",
+            "status": "expired",
+            "results": 0,
+        },
+        {
+            "source": "config",
+            "path": "opscheck.yml",
+            "line": 9,
+            "rule": "AZ001",
+            "resource": "old-db",
+            "account": None,
+            "region": None,
+            "tags": {},
+            "reason": "decommissioned",
+            "owner": None,
+            "expires": None,
+            "status": "unused",
+            "results": 0,
+        },
+    ]
     rule = next(r for r in doc["rules"] if r["id"] == "CT003")
     rule["description"] += f"\n\nSee {SCRIPT} and `{IMG}`."
     rule["references"] = [*rule["references"], "javascript:alert(1)"]

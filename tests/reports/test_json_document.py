@@ -37,6 +37,7 @@ def test_document_shape(aws):
         "stats",
         "run_by",  # additive
         "cwd_from_repository_root",  # additive
+        "suppressions",  # additive: what each opscheck.yml suppression did
     ]
     assert doc["scan"]["run_by"]["aws_principal"].startswith("arn:aws:")
     assert list(doc["results"][0]) == [
