@@ -92,6 +92,9 @@ def render_document(
         write("\n" + paint(f"Scan errors ({len(errors)}):", YELLOW) + "\n")
         for e in errors:
             write(_wrap(f"- [{e.get('kind')}] {clean(error_text(e))}", width, "  ") + "\n")
+    baseline = suppressions.baseline_line(doc)
+    if baseline:
+        write("\n" + _wrap(clean(baseline), width, "  ") + "\n")
     review = suppressions.stale(doc)
     if review:
         write("\n" + paint(f"Suppressions to review ({len(review)}):", YELLOW) + "\n")

@@ -210,6 +210,10 @@ class ReportView:
         return [r for r in self.results if r.expired is not None]
 
     @cached_property
+    def baseline_line(self) -> str | None:
+        return suppressions.baseline_line(self.doc)
+
+    @cached_property
     def stale_suppressions(self) -> list[dict[str, str]]:
         """opscheck.yml suppressions that expired or matched nothing (to clean up)."""
         return [

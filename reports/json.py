@@ -99,6 +99,8 @@ def to_document(outcome: ScanOutcome) -> dict[str, Any]:
             "cwd_from_repository_root": outcome.cwd_from_repository_root,
             # Additive: what each opscheck.yml suppression did (active, expired, unused).
             "suppressions": outcome.suppressions,
+            # Additive: the --baseline given, and how many of its results matched or are resolved.
+            "baseline": outcome.baseline,
         },
         "rules": [m.to_dict() for m in sorted(outcome.rules, key=lambda m: m.id)],
         "results": [result_to_dict(r) for r in outcome.results],

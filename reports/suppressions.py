@@ -29,6 +29,18 @@ def matcher(s: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def baseline_line(doc: Mapping[str, Any]) -> str | None:
+    """What --baseline did, in one sentence; None without one."""
+    b = (doc.get("scan") or {}).get("baseline")
+    if not isinstance(b, Mapping):
+        return None
+    taken = f" (scan of {b['started_at']})" if b.get("started_at") else ""
+    return (
+        f"Baseline {b.get('path')}{taken}: {b.get('matched', 0)} result(s) known before, marked and not failing "
+        f"the build; {b.get('resolved', 0)} of its {b.get('accepted', 0)} accepted results are no longer reported."
+    )
+
+
 def verdict(s: Mapping[str, Any]) -> str:
     """Why it is listed: expired (and how many results fail again), or matched nothing."""
     if s.get("status") == "expired":

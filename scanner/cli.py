@@ -12,6 +12,7 @@ from typing import TextIO
 
 from scanner import __version__, engine
 from scanner import config as configuration
+from scanner.baseline import Baseline
 from scanner.checkov import CheckovUnavailable, find_checkov
 from scanner.model import Severity
 from scanner.results import ScanOutcome, exit_code
@@ -23,6 +24,7 @@ from scanner.sources.aws.source import invalid_regions
 FORMATS = ("console", "json", "sarif", "html")
 FAIL_ON = (*(s.value for s in Severity), "none")
 FILE_NAMES = {"json": "opscheck.json", "sarif": "opscheck.sarif", "html": "opscheck.html"}
+BASELINE_FILE = "opscheck-baseline.json"
 
 
 class UsageError(Exception):
@@ -43,37 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     scan = sub.add_parser("scan", help="scan IaC paths or a live AWS account")
-    scan.add_argument("paths", nargs="*", metavar="PATH", help="IaC files or directories")
-    iac = scan.add_argument_group("IaC options")
-    iac.add_argument(
-        "--checkov",
-        action="store_true",
-        help="also run checkov's curated AWS checks, out of process (`make checkov` installs it)",
+    _scan_arguments(scan)
+
+    baseline = sub.add_parser(
+        "baseline", help="accept the current results: later scans fail only on new ones"
     )
-    iac.add_argument(
-        "--var-file",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="Terraform variable values (repeatable, after terraform.tfvars and *.auto.tfvars)",
+    baseline_sub = baseline.add_subparsers(dest="baseline_command", metavar="ACTION", required=True)
+    create = baseline_sub.add_parser(
+        "create", help=f"scan like `scan` and write the results document as a baseline ({BASELINE_FILE})"
     )
-    aws = scan.add_argument_group("AWS options")
-    aws.add_argument("--aws", action="store_true", help="scan a live AWS account")
-    aws.add_argument("--profile", help="AWS profile from the shared config files")
-    aws.add_argument(
-        "--region",
-        action="append",
-        default=[],
-        metavar="REGION",
-        help="region to scan (repeatable; default: every region enabled for the account)",
-    )
-    aws.add_argument("--role-arn", help="assume this role first")
-    aws.add_argument("--external-id", help="external id for --role-arn")
-    aws.add_argument("--endpoint-url", help="AWS endpoint (local emulators); also AWS_ENDPOINT_URL")
-    aws.add_argument(
-        "--max-workers", type=int, default=None, metavar="N", help="concurrent API calls (default 8)"
-    )
-    _common_options(scan)
+    _scan_arguments(create)
 
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("table", "json", "markdown"), default="table")
@@ -116,6 +97,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _scan_arguments(p: argparse.ArgumentParser) -> None:
+    """What `scan` (and `baseline create`, which scans the same way) accepts."""
+    p.add_argument("paths", nargs="*", metavar="PATH", help="IaC files or directories")
+    iac = p.add_argument_group("IaC options")
+    iac.add_argument(
+        "--checkov",
+        action="store_true",
+        help="also run checkov's curated AWS checks, out of process (`make checkov` installs it)",
+    )
+    iac.add_argument(
+        "--var-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="Terraform variable values (repeatable, after terraform.tfvars and *.auto.tfvars)",
+    )
+    aws = p.add_argument_group("AWS options")
+    aws.add_argument("--aws", action="store_true", help="scan a live AWS account")
+    aws.add_argument("--profile", help="AWS profile from the shared config files")
+    aws.add_argument(
+        "--region",
+        action="append",
+        default=[],
+        metavar="REGION",
+        help="region to scan (repeatable; default: every region enabled for the account)",
+    )
+    aws.add_argument("--role-arn", help="assume this role first")
+    aws.add_argument("--external-id", help="external id for --role-arn")
+    aws.add_argument("--endpoint-url", help="AWS endpoint (local emulators); also AWS_ENDPOINT_URL")
+    aws.add_argument(
+        "--max-workers", type=int, default=None, metavar="N", help="concurrent API calls (default 8)"
+    )
+    _common_options(p)
+
+
 def _common_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("output and selection")
     g.add_argument(
@@ -134,6 +150,12 @@ def _common_options(p: argparse.ArgumentParser) -> None:
         choices=FAIL_ON,
         default=None,
         help="lowest severity of a fail that makes the exit code 1 (default: low, or scan.fail_on)",
+    )
+    g.add_argument(
+        "--baseline",
+        metavar="RESULTS.json",
+        help="results accepted before (a results document, e.g. from `opscheck baseline create`): "
+        "only new fails fail the build",
     )
     g.add_argument(
         "--config",
@@ -161,6 +183,49 @@ def _sarif_anchor(p: argparse.ArgumentParser) -> None:
 
 def cmd_scan(args: argparse.Namespace, out: TextIO) -> int:
     formats = _formats(args.format)
+    outcome = run_scan(args, formats, read_baseline(args.baseline))
+    write_outputs(outcome, formats, args, out)
+    return exit_code(outcome, args.fail_on, args.strict)
+
+
+def cmd_baseline(args: argparse.Namespace, out: TextIO) -> int:
+    """`baseline create`: scan exactly as `scan` does and write the results document, whose
+    fails and unknowns later scans given `--baseline FILE` accept."""
+    if args.baseline:
+        raise UsageError("--baseline does not apply to `baseline create`")
+    if args.output_dir or _formats(args.format) not in (["console"], ["json"]):
+        raise UsageError(
+            "`baseline create` writes one JSON document: give -o FILE (default opscheck-baseline.json)"
+        )
+    args.format, args.output = "json", args.output or BASELINE_FILE
+    outcome = run_scan(args, ["json"], None)
+    write_outputs(outcome, ["json"], args, out)
+    if outcome.fatal:
+        print(f"opscheck: nothing could be scanned: {outcome.fatal}", file=sys.stderr)
+        return 2
+    accepted = sum(1 for r in outcome.results if r.status.value in ("fail", "unknown"))
+    out.write(
+        f"wrote {args.output}: {accepted} results (fail or unknown) accepted; scans given "
+        f"--baseline {args.output} fail only on new ones\n"
+    )
+    return 2 if args.strict and outcome.errors else 0
+
+
+def read_baseline(path: str | None) -> Baseline | None:
+    """The baseline is read before anything is scanned: a bad file costs no scan."""
+    if not path:
+        return None
+    from reports.document import DocumentError, load
+
+    try:
+        doc, _ = load(Path(path))
+    except DocumentError as exc:
+        raise UsageError(f"--baseline: {exc}") from exc
+    return Baseline.from_document(doc, path)
+
+
+def run_scan(args: argparse.Namespace, formats: list[str], baseline: Baseline | None) -> ScanOutcome:
+    """The scan the arguments (and the configuration) ask for, outputs checked first."""
     config = read_config(args.config)
     args.fail_on = args.fail_on or config.scan.fail_on or "low"
     if args.paths and args.aws:
@@ -170,7 +235,7 @@ def cmd_scan(args: argparse.Namespace, out: TextIO) -> int:
     if args.var_file and not args.paths:
         raise UsageError("--var-file applies to Terraform paths, not to --aws scans")
     if args.paths:
-        return _scan_paths(args, formats, out, config)
+        return _scan_paths(args, formats, config, baseline)
     if not args.aws:
         raise UsageError("nothing to scan: give IaC paths or --aws")
     regions = args.region or list(config.scan.regions)
@@ -195,16 +260,14 @@ def cmd_scan(args: argparse.Namespace, out: TextIO) -> int:
     )
     check_outputs(formats, args)
     try:
-        outcome = scan_aws(options, rules, load_errors, config.metrics, config)
+        return scan_aws(options, rules, load_errors, config.metrics, config, baseline)
     except ConfigurationError as exc:
         raise UsageError(str(exc)) from exc
-    write_outputs(outcome, formats, args, out)
-    return exit_code(outcome, args.fail_on, args.strict)
 
 
 def _scan_paths(
-    args: argparse.Namespace, formats: list[str], out: TextIO, config: configuration.Config
-) -> int:
+    args: argparse.Namespace, formats: list[str], config: configuration.Config, baseline: Baseline | None
+) -> ScanOutcome:
     aws_only = [
         flag
         for flag, value in (
@@ -229,7 +292,7 @@ def _scan_paths(
             find_checkov()
         except CheckovUnavailable as exc:
             raise UsageError(str(exc)) from exc
-    outcome = scan_iac(
+    return scan_iac(
         [Path(p) for p in args.paths],
         rules,
         Path.cwd(),
@@ -237,9 +300,8 @@ def _scan_paths(
         [Path(v) for v in args.var_file],
         checkov=args.checkov,
         config=config,
+        baseline=baseline,
     )
-    write_outputs(outcome, formats, args, out)
-    return exit_code(outcome, args.fail_on, args.strict)
 
 
 def for_sources(rules: list[Rule], sources: set[str], what: str) -> list[Rule]:
@@ -506,6 +568,7 @@ def _report_load_errors(errors) -> None:
 
 COMMANDS = {
     "scan": cmd_scan,
+    "baseline": cmd_baseline,
     "rules": cmd_rules,
     "explain": cmd_explain,
     "report": cmd_report,

@@ -34,6 +34,8 @@ class ScanOutcome:
     cwd_from_repository_root: str | None = None
     # What each opscheck.yml suppression did: active, expired or unused (SuppressionUse.to_dict).
     suppressions: list[dict[str, Any]] = field(default_factory=list)
+    # What --baseline did (Baseline.apply), or None without one.
+    baseline: dict[str, Any] | None = None
 
     def summary(self) -> dict[str, Any]:
         return summarize(self.results)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import engine
+from scanner.baseline import Baseline
 from scanner.checkov import deduplicate, run_checkov
 from scanner.config import Config
 from scanner.inventory import Inventory
@@ -43,9 +44,10 @@ def scan_aws(
     extra_errors: list[ScanError] | None = None,
     metric_window: MetricWindow = DEFAULT_WINDOW,
     config: Config | None = None,
+    baseline: Baseline | None = None,
 ) -> ScanOutcome:
     """Scan one live account with the given rules; metrics over `metric_window`; the
-    configuration's suppressions applied."""
+    configuration's suppressions, then the baseline, applied."""
     started, t0 = _now(), time.monotonic()
     errors = list(extra_errors or [])
     runnable = []
@@ -82,6 +84,7 @@ def scan_aws(
         )
     results, rule_errors = engine.evaluate(rules, collected.inventory)
     used = _suppress(results, collected.inventory, config, started.date())
+    baselined = baseline.apply(results) if baseline else None
     errors.extend(collected.errors)
     errors.extend(rule_errors)
     scope = collected.inventory.scopes[0]
@@ -105,6 +108,7 @@ def scan_aws(
         run_by=_run_by(collected.principal),
         cwd_from_repository_root=discovery.StableKeys(Path.cwd()).cwd_from_root(),
         suppressions=used,
+        baseline=baselined,
     )
 
 
@@ -168,6 +172,7 @@ def scan_iac(
     var_files: list[Path] | None = None,
     checkov: bool = False,
     config: Config | None = None,
+    baseline: Baseline | None = None,
 ) -> ScanOutcome:
     """Scan IaC files and directories: every configuration found is one scope."""
     started, t0 = _now(), time.monotonic()
@@ -202,6 +207,7 @@ def scan_iac(
     used = _suppress(results, inventory, config, started.date())
     stable = discovery.StableKeys(cwd)
     _stable_keys(results, stable)
+    baselined = baseline.apply(results) if baseline else None  # by fingerprint: after the keys
     fatal = None
     if not inventory.scopes:
         where = ", ".join(str(p) for p in paths)
@@ -221,4 +227,5 @@ def scan_iac(
         run_by=_run_by(),
         cwd_from_repository_root=stable.cwd_from_root(),
         suppressions=used,
+        baseline=baselined,
     )

@@ -106,6 +106,14 @@ def hostile() -> tuple[dict[str, Any], str]:
         }
     ]
     doc["scan"]["run_by"] = {"user": IMG, "aws_principal": SCRIPT}
+    doc["scan"]["baseline"] = {
+        "path": f"{IMG}.json",
+        "scan_id": "b1",
+        "started_at": "2026-11-01T00:00:00Z",
+        "accepted": 3,
+        "matched": 2,
+        "resolved": 1,
+    }
     doc["scan"]["suppressions"] = [  # listed for review: expired and unused entries
         {
             "source": "config",

@@ -38,6 +38,7 @@ def test_document_shape(aws):
         "run_by",  # additive
         "cwd_from_repository_root",  # additive
         "suppressions",  # additive: what each opscheck.yml suppression did
+        "baseline",  # additive: what --baseline did
     ]
     assert doc["scan"]["run_by"]["aws_principal"].startswith("arn:aws:")
     assert list(doc["results"][0]) == [
