@@ -24,7 +24,7 @@ from scanner.sources.aws.collectors import COLLECTORS, ec2_instances
 from scanner.sources.aws.collectors.ec2_instances import chunked, launch_template
 from scanner.sources.aws.session import AwsOptions
 from scanner.sources.aws.source import LiveCollection, collect_account, required_operations
-from testkit import ACCOUNT, add_to_response, inject_error
+from testkit import ACCOUNT, add_to_response, endpoint, inject_error
 
 REGION = "us-east-1"
 OTHER = "eu-west-1"
@@ -69,6 +69,17 @@ def requested_types(aws: boto3.Session) -> list[list[str]]:
 
     aws.events.register("before-call.ec2.DescribeInstanceTypes", record)
     return calls
+
+
+def max_results(aws: boto3.Session, service: str, operation: str) -> list[Any]:
+    """The MaxResults of every `operation` call the clients make, in order."""
+    asked: list[Any] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        asked.append(params.get("MaxResults"))
+
+    aws.events.register(f"provide-client-params.{service}.{operation}", record)
+    return asked
 
 
 # -- instances ---------------------------------------------------------------------------------
@@ -195,6 +206,32 @@ def test_more_types_than_one_call_takes_are_split(aws, monkeypatch):
     assert calls == [["m5.large", "t3.micro"], ["t3.small"]]
     assert len(got.inventory.of_type(m.INSTANCE_TYPE)) == 3
     assert chunked([str(i) for i in range(201)], 100)[-1] == ["200"]
+
+
+def test_instances_are_listed_at_the_largest_page(aws, monkeypatch):
+    """MaxResults is asked, 1,000: unasked, moto pages by 100 reservations, and 1,200 instances
+    launched one at a time took 12 calls instead of 2 (bench/rightsizing_scale.py). Here the
+    page is the API's least, 5, so that six instances take two pages."""
+    assert ec2_instances.PAGE_SIZE == 1000
+    monkeypatch.setattr(ec2_instances, "PAGE_SIZE", 5)
+    ec2 = aws.client("ec2", region_name=REGION)
+    for _ in range(6):
+        run(ec2, "t3.micro")  # a reservation each
+    asked = max_results(aws, "ec2", "DescribeInstances")
+    got = collect_account(AwsOptions(session=aws, regions=[REGION]), {m.INSTANCE: frozenset()})
+    assert got.api_calls["ec2:DescribeInstances"] == 2
+    assert len(got.inventory.of_type(m.INSTANCE)) == 6
+    assert asked == [5, 5]
+
+
+def test_endpoints_are_listed_at_the_largest_page(aws):
+    """ListEndpoints answers 10 endpoints a call unless asked for more (up to 100); moto's
+    default is 100, so only the request shows it."""
+    endpoint(aws, "churn")
+    asked = max_results(aws, "sagemaker", "ListEndpoints")
+    got = collect_account(AwsOptions(session=aws, regions=[REGION]), {m.ENDPOINT: frozenset()})
+    assert [r.name for r in got.inventory.of_type(m.ENDPOINT)] == ["churn"]
+    assert asked == [100]
 
 
 def test_refused_instance_types_are_a_gap_for_instance_types_only(aws):

@@ -1,7 +1,7 @@
 """EC2 instances, per region, and the facts of the instance types they run (RS001, RS008,
 RS009).
 
-DescribeInstances (paginated, terminated instances left out) gives one `AWS::EC2::Instance`
+DescribeInstances (1,000 a page, terminated instances left out) gives one `AWS::EC2::Instance`
 per instance, identified by its ARN. The API has no launch-template field on an instance: EC2
 tags an instance launched from a template with `aws:ec2launchtemplate:id` and
 `aws:ec2launchtemplate:version`, which become `LaunchTemplate {LaunchTemplateId, Version}`.
@@ -33,6 +33,9 @@ DESCRIBE_INSTANCE_TYPES = Operation("ec2", "DescribeInstanceTypes")
 # Every state but "terminated" (AWS lists terminated instances for about an hour).
 LIVE_STATES = ("pending", "running", "shutting-down", "stopping", "stopped")
 TYPES_PER_CALL = 100  # DescribeInstanceTypes' limit on InstanceTypes
+# DescribeInstances' largest page (MaxResults), the one AWS's pagination guidance uses (an
+# unpaginated call may be throttled or time out); unasked, moto pages by 100 reservations.
+PAGE_SIZE = 1000
 TEMPLATE_ID_TAG = "aws:ec2launchtemplate:id"
 TEMPLATE_VERSION_TAG = "aws:ec2launchtemplate:version"
 
@@ -91,6 +94,7 @@ class InstanceCollector(Collector):
                 "DescribeInstances",
                 "Reservations",
                 Filters=[{"Name": "instance-state-name", "Values": list(LIVE_STATES)}],
+                MaxResults=PAGE_SIZE,
             )
         except ApiFailure as failure:
             ctx.gap(unseen[0], region, failure, *unseen[1:])

@@ -32,6 +32,7 @@ class SageMakerEndpointCollector(ListCollector):
         name_field="EndpointName",
         properties={"EndpointName": "EndpointName"},
         observed=("EndpointStatus", "CreationTime"),
+        params={"MaxResults": 100},  # the largest page; unasked, AWS answers 10 endpoints a call
     )
 
     def detail(
