@@ -89,6 +89,18 @@ def main() -> None:
             width = 2 if r.rule_id == "RS004" else 1
             series[r.resource.region] = series.get(r.resource.region, 0) + width
     metric_calls = sum(-(-n // 500) for n in series.values())
+    # Regions with SageMaker scalable targets, as the results show them: an autoscaling minimum
+    # AZ005 names, or a scaling policy RS002 took a capacity from.
+    scaled_regions = {
+        r.resource.region
+        for r in outcome.results
+        if (r.rule_id == "AZ005" and "autoscaling minimum" in str(r.evidence))
+        or (
+            r.rule_id == "RS002"
+            and isinstance(r.evidence.get("capacity_per_instance"), dict)
+            and r.evidence["capacity_per_instance"].get("source") != "parameter"
+        )
+    }
     # EB007 evidence names what ecs:RunTask was checked on: the task definition an ECS target runs.
     task_definitions = {
         key.removeprefix("ecs:RunTask on ").strip("'")
@@ -148,6 +160,10 @@ def main() -> None:
         "sagemaker:DescribeEndpointConfig": (
             len({r.resource.id for r in outcome.results if r.rule_id == "RS002"}),
             "one per endpoint: the instance type of its variants (RS002)",
+        ),
+        "application-autoscaling:DescribeScalingPolicies": (
+            len(scaled_regions) if any(r.rule_id == "RS002" for r in outcome.results) else 0,
+            "one per region with SageMaker scalable targets, for RS002 (none where there is no target)",
         ),
         "ecs:DescribeTaskDefinition": (len(task_definitions), "one per task definition an ECS target runs"),
         "iam:ListRolePolicies": (len(roles), "one per role"),

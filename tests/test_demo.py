@@ -106,12 +106,22 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
     assert rs[("RS009", "gpu-notebook")]["status"] == "fail"  # g5 not allowed
     assert rs[("RS002", "churn-predictor")]["status"] == "fail"  # 40% over 4 vCPUs: 10% each
     assert rs[("RS002", "churn-predictor")]["evidence"]["recommendation"]["InstanceType"] == "ml.m5.large"
+    # ... and four instances held by an autoscaling minimum of four where two take its busiest
+    # minute at the 700 a minute its target-tracking policy aims at.
+    churn = rs[("RS002", "churn-predictor")]
+    assert churn["evidence"]["count_recommendation"] == {
+        "InstanceCount": 2,
+        "projected_invocations_per_instance": 600.0,
+    }
+    assert "lower its scalable target's MinCapacity from 4 to 2" in churn["message"]
     assert rs[("RS002", "fraud-scorer")]["status"] == "pass"
     assert rs[("RS002", "recsys-ranker")]["status"] == "unknown"  # no datapoints
     assert rs[("RS007", "inference-api")]["status"] == "pass"  # a healthy target, 48,000 requests a day
     assert rs[("RS007", "feature-grpc")]["status"] == "fail"  # no targets at all
     calls = doc["scan"]["stats"]["api_calls_by_operation"]
     regions = len(doc["scan"]["targets"][0]["regions"])
+    # Scaling policies: one read in the one region with SageMaker scalable targets.
+    assert calls["application-autoscaling:DescribeScalingPolicies"] == 1
     assert calls["cloudtrail:DescribeTrails"] == regions
     assert calls["cloudtrail:GetTrailStatus"] == 2
     # Every bus described and listed once (a default bus per region, ml-events), every rule's

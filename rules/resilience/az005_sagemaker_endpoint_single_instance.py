@@ -1,17 +1,16 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from scanner.inventory import Inventory
+from scanner.lib.endpoint_scaling import sagemaker_targets, scales_variant
 from scanner.lib.references import refers_to
 from scanner.lib.values import number
 from scanner.model import (
     ENDPOINT,
     ENDPOINT_CONFIG,
     SCALABLE_TARGET,
-    Reference,
     Resource,
     Result,
     Scope,
@@ -19,9 +18,6 @@ from scanner.model import (
     show,
 )
 from scanner.rule import RuleContext, rule
-
-_RESOURCE_ID = re.compile(r"^endpoint/(?P<endpoint>[^/]+)/variant/(?P<variant>[^/]+)$")
-_ENDPOINT = "\0endpoint\0"  # stands for a reference to the endpoint inside a ResourceId template
 
 
 @rule(
@@ -72,11 +68,7 @@ def az005(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
     count, as DescribeEndpoint reports it). One result per configuration or endpoint.
     """
     for scope in inventory.scopes:
-        targets = [
-            t
-            for t in inventory.of_type(SCALABLE_TARGET, scope)
-            if t.get("ServiceNamespace") in ("sagemaker", None)
-        ]
+        targets = sagemaker_targets(inventory, scope)
         if scope.is_live:
             for endpoint in inventory.of_type(ENDPOINT, scope):
                 variants = endpoint.observed.get("ProductionVariants")
@@ -213,9 +205,7 @@ def _scaling_minimum(
     for endpoint in endpoints:
         best: int | None = None
         for target in targets:
-            if scope.is_live and target.region != endpoint.region:
-                continue  # endpoint names are unique per region only
-            names = _names(target.get("ResourceId"), endpoint, name)
+            names = scales_variant(target, scope, endpoint, name)
             if names is False:
                 continue
             minimum = number(target.get("MinCapacity"))
@@ -236,37 +226,3 @@ def _scaling_minimum(
     if len(known) < len(per_endpoint) and known and max(known) >= 2:
         return Unknown("an endpoint built from this configuration has no autoscaling of its own")
     return min(known) if known and len(known) == len(per_endpoint) else None
-
-
-def _names(resource_id: Any, endpoint: Resource, variant: str) -> bool | None:
-    """Does a scalable target's ResourceId (`endpoint/NAME/variant/VARIANT`) name this
-    endpoint's variant? None when it cannot be told."""
-    text = _as_text(resource_id, endpoint)
-    if text is None:
-        return None
-    m = _RESOURCE_ID.match(text)
-    if m is None:
-        return False
-    endpoint_names = {endpoint.name, str(endpoint.get("EndpointName")), _ENDPOINT}
-    if m["endpoint"] not in endpoint_names:
-        return None if "\0" in m["endpoint"] else False
-    if "\0" in m["variant"]:
-        return None
-    return m["variant"] == variant
-
-
-def _as_text(value: Any, endpoint: Resource) -> str | None:
-    if isinstance(value, str):
-        return value
-    parts = getattr(value, "parts", None)
-    if parts:
-        out = []
-        for part in parts:
-            if isinstance(part, str):
-                out.append(part)
-            elif isinstance(part, Reference) and part.target == endpoint.id:
-                out.append(_ENDPOINT)
-            else:
-                out.append("\0other\0")
-        return "".join(out)
-    return None

@@ -96,8 +96,9 @@ def seed_compute(session: boto3.Session) -> dict[str, Any]:
 
     sm = session.client("sagemaker", region_name=HOME)
     endpoints = {}
-    # One instance for fraud-scorer (AZ005 fail) and recsys-ranker (autoscaled from two).
-    instances = {"churn-predictor": 2, "fraud-scorer": 1, "recsys-ranker": 1}
+    # One instance for fraud-scorer (AZ005 fail) and recsys-ranker (autoscaled from two); four
+    # for churn-predictor, more than its invocations need (RS002, seed_rightsizing).
+    instances = {"churn-predictor": 4, "fraud-scorer": 1, "recsys-ranker": 1}
     for name, capture in (("churn-predictor", True), ("fraud-scorer", True), ("recsys-ranker", False)):
         sm.create_model(
             ModelName=f"{name}-model",

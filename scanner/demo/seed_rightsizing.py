@@ -1,6 +1,7 @@
 """The demo account's sizing story (RS001-RS009): instances, volumes and databases with two
 weeks of seeded CloudWatch metrics (moto produces none by itself), some idle and some busy,
-an instance busy one hour a week, gp2, io1 and unattached volumes, old and oversized types."""
+an instance busy one hour a week, gp2, io1 and unattached volumes, old and oversized types,
+an endpoint held at more instances than its invocations need."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ def seed_rightsizing(session: boto3.Session, facts: dict[str, Any]) -> dict[str,
     # idles at 40% summed (10% each), fraud-scorer works at 300% (75% each).
     for endpoint, cpu in (("churn-predictor", lambda h: 40.0), ("fraud-scorer", lambda h: 300.0)):
         _put_variant(cw, endpoint, "primary", start, cpu)
+    _churn_scaling(session, cw, start)
 
     _serve(session, cw, instances["feature-api"], start)
     volumes = _volumes(session, instances["feature-api"])
@@ -117,22 +119,64 @@ def _serve(session: boto3.Session, cw: Any, instance: str, start: dt.datetime) -
     )
 
 
+def _churn_scaling(session: boto3.Session, cw: Any, start: dt.datetime) -> None:
+    """churn-predictor runs four instances, held there by an autoscaling minimum of four,
+    while its busiest minute (300 invocations on each, 1,200 in all) needs two at the 700 a
+    minute its target-tracking policy aims at (RS002: lower the minimum to two)."""
+    scaling = session.client("application-autoscaling", region_name=HOME)
+    target = {
+        "ServiceNamespace": "sagemaker",
+        "ResourceId": "endpoint/churn-predictor/variant/primary",
+        "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+    }
+    scaling.register_scalable_target(**target, MinCapacity=4, MaxCapacity=8)
+    scaling.put_scaling_policy(
+        PolicyName="churn-invocations",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 700.0,
+            "PredefinedMetricSpecification": {
+                "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+            },
+        },
+        **target,
+    )
+    # One minute a day is enough to summarise (fewer points keep the emulator fast).
+    _put_variant(
+        cw,
+        "churn-predictor",
+        "primary",
+        start,
+        lambda d: 300.0 if d == 6 else 30.0,
+        metric=("AWS/SageMaker", "InvocationsPerInstance"),
+        hours=24,
+    )
+
+
 def _put_variant(
-    cw: Any, endpoint: str, variant: str, start: dt.datetime, cpu: Callable[[int], float]
+    cw: Any,
+    endpoint: str,
+    variant: str,
+    start: dt.datetime,
+    series: Callable[[int], float],
+    metric: tuple[str, str] = ("/aws/sagemaker/Endpoints", "CPUUtilization"),
+    hours: int = 1,
 ) -> None:
+    """One datapoint every `hours`, at the end of each step, for the look-back."""
+    namespace, name = metric
     data = [
         {
-            "MetricName": "CPUUtilization",
+            "MetricName": name,
             "Dimensions": [
                 {"Name": "EndpointName", "Value": endpoint},
                 {"Name": "VariantName", "Value": variant},
             ],
-            "Timestamp": start + dt.timedelta(hours=h + 1) - dt.timedelta(seconds=1),
-            "Value": cpu(h),
+            "Timestamp": start + dt.timedelta(hours=hours * (i + 1)) - dt.timedelta(seconds=1),
+            "Value": series(i),
         }
-        for h in range(DAYS * 24)
+        for i in range(DAYS * 24 // hours)
     ]
-    cw.put_metric_data(Namespace="/aws/sagemaker/Endpoints", MetricData=data)
+    cw.put_metric_data(Namespace=namespace, MetricData=data)
 
 
 def _put(

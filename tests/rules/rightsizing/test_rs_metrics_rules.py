@@ -1,6 +1,7 @@
-"""RS001, RS003 and RS004 on live resources whose metric summaries are given (the metrics
-phase itself is tested in tests/sources/aws/test_metrics.py): fail, pass and unknown, the
-recommendation and its projected peak, a busy hour once a week, the smallest size."""
+"""RS001, RS002, RS003, RS004 and RS007 on live resources whose metric summaries are given
+(the metrics phase itself is tested in tests/sources/aws/test_metrics.py): fail, pass and
+unknown, the recommendation and its projected peak, a busy hour once a week, the smallest
+size; RS002's instance count against the capacity a parameter or a scaling policy gives."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from scanner.model import (
     ENDPOINT,
     INSTANCE,
     LOAD_BALANCER,
+    SCALABLE_TARGET,
     VOLUME,
     Origin,
     Resource,
@@ -199,6 +201,177 @@ def test_rs002_normalises_summed_utilisation_by_device_count():
     assert "60% summed over 4 GPUs, 15% each" in message
     assert evidence["recommendation"]["InstanceType"] == "ml.g5.8xlarge"
     assert got["many"][2]["recommendation"] == {"InstanceCount": 3, "projected_peak": 26.7}
+
+
+# -- RS002's instance count: the busiest minute's invocations against one instance's capacity --
+
+
+def per_minute(peak: float, days: int = 14):
+    """InvocationsPerInstance summed per minute: one busy minute a day at `peak`, the others
+    at a tenth of it (sparse: a minute an hour is enough for the summary)."""
+    points = []
+    for hour in range(days * 24):
+        value = peak if hour % 24 == 13 else peak / 10
+        points.append((START + dt.timedelta(hours=hour), value))
+    return summarise(points, 60, 14)
+
+
+def serving(
+    name: str, instances: int, invocations, cpu: float = 300.0, kind: str = "ml.m5.xlarge"
+) -> Resource:
+    """A one-variant endpoint (variant v): CPU summed over 4 vCPUs (300%: busy), and its
+    InvocationsPerInstance series."""
+    v = [{"VariantName": "v", "DesiredInstanceCount": instances, "CurrentInstanceCount": instances}]
+    metrics = {"cpu": {"v": hourly(cpu)}, "invocations_per_instance": {"v": invocations}}
+    return endpoint(name, v, {"v": kind}, metrics)
+
+
+def scaling(
+    endpoint_name: str,
+    minimum: int,
+    policies,
+    region: str = "us-east-1",
+    dimension: str = "DesiredInstanceCount",
+) -> Resource:
+    resource_id = f"endpoint/{endpoint_name}/variant/v"
+    target = Resource(
+        type=SCALABLE_TARGET,
+        id=f"arn:aws:application-autoscaling:{region}:{ACCOUNT}:scalable-target/{endpoint_name}",
+        name=resource_id,
+        properties={
+            "ServiceNamespace": "sagemaker",
+            "ResourceId": resource_id,
+            "ScalableDimension": f"sagemaker:variant:{dimension}",
+            "MinCapacity": minimum,
+            "MaxCapacity": 8,
+        },
+        origin=Origin(source="aws", api="test"),
+        scope=ACCOUNT,
+        account_id=ACCOUNT,
+        region=region,
+    )
+    target.observed["ScalingPolicies"] = policies
+    return target
+
+
+def tracking(name: str, target: float, metric: str = "SageMakerVariantInvocationsPerInstance") -> dict:
+    return {
+        "PolicyName": name,
+        "PolicyType": "TargetTrackingScaling",
+        "PredefinedMetricType": metric,
+        "TargetValue": target,
+    }
+
+
+def run_with(params: dict, *resources: Resource) -> dict[str, tuple[str, str, dict]]:
+    inventory = Inventory(scopes=[SCOPE], resources=list(resources))
+    found, errors = engine.evaluate(rules("RS002"), inventory, params={"RS002": params})
+    assert errors == []
+    return {r.resource.name: (r.status.value, r.message, r.evidence) for r in found}
+
+
+def test_rs002_count_with_the_capacity_parameter():
+    got = run_with(
+        {"invocations_per_instance_capacity": 600},
+        # 4 x 150 = 600 a minute: one instance would take it, two stay for availability.
+        serving("spare", 4, per_minute(150.0)),
+        serving("full", 3, per_minute(500.0)),  # 1,500 a minute needs 3 at 600
+        serving("quiet-days", 3, summarise([], 60, 14)),
+        serving("both", 4, per_minute(100.0), cpu=40.0),  # CPU 10% per vCPU too
+        serving("single", 1, per_minute(10.0)),
+    )
+    assert {k: v[0] for k, v in got.items()} == {
+        "spare": "fail",
+        "full": "pass",
+        "quiet-days": "pass",  # CPU decides; the count is not judged
+        "both": "fail",
+        "single": "pass",
+    }
+    _, message, evidence = got["spare"]
+    assert evidence["recommendation"] == {"InstanceCount": 2, "projected_invocations_per_instance": 300.0}
+    assert evidence["count_recommendation"] == evidence["recommendation"]
+    assert evidence["capacity_per_instance"] == {"value": 600.0, "source": "parameter"}
+    assert evidence["peak_invocations_per_minute"] == 600.0 and evidence["needed_instances"] == 2
+    assert evidence["invocations_per_instance"]["maximum"] == 150.0
+    assert "4 instances where 2 would do" in message and "two kept for availability" in message
+    assert "MinCapacity" not in message  # no scalable target
+    assert "75% each" in message  # the CPU clause passed and is said too
+    assert evidence["count"].startswith("fails: runs 4 instances where 2 would do")
+    _, message, evidence = got["full"]
+    assert "its 3 instance(s) are needed" in message
+    assert evidence["count"].startswith("passes: ")
+    _, message, evidence = got["quiet-days"]
+    assert "its instance count is not judged: its InvocationsPerInstance is not known" in message
+    assert "no datapoints in the last 14 days" in evidence["count"]
+    assert evidence["count"].startswith("not judged: ")
+    _, message, evidence = got["both"]
+    assert "ml.m5.large should do" in message and "4 instances where 2 would do" in message
+    assert evidence["recommendation"]["InstanceType"] == "ml.m5.large"  # the type first
+    assert evidence["count_recommendation"]["InstanceCount"] == 2
+
+
+def test_rs002_count_from_a_target_tracking_policy():
+    got = run(
+        "RS002",
+        # 4 x 300 = 1,200 a minute at 700 per instance: 2 would do; autoscaling holds 4.
+        serving("tracked", 4, per_minute(300.0)),
+        scaling("tracked", 4, [tracking("steady", 1000.0), tracking("ipi-target", 700.0)]),
+        serving("busy", 3, per_minute(650.0)),  # 1,950 a minute needs 3 at 700
+        scaling("busy", 2, [tracking("ipi-target", 700.0)]),
+        serving("stepped", 4, per_minute(10.0)),  # a step policy only: no capacity known
+        scaling("stepped", 4, [{"PolicyName": "s", "PolicyType": "StepScaling"}]),
+        serving("untargeted", 4, per_minute(10.0), cpu=40.0),  # CPU decides: fail
+        serving("denied", 4, per_minute(10.0)),
+        scaling("denied", 4, Unknown("application-autoscaling:DescribeScalingPolicies: AccessDenied")),
+        serving("elsewhere", 4, per_minute(10.0)),  # its namesake's policy is in another region
+        scaling("elsewhere", 4, [tracking("ipi", 700.0)], region="eu-west-1"),
+        serving("concurrency", 4, per_minute(10.0)),  # a target of another dimension
+        scaling("concurrency", 4, [tracking("ipi", 700.0)], dimension="DesiredProvisionedConcurrency"),
+    )
+    rs002 = {k: v for k, v in got.items() if not k.startswith("endpoint/")}
+    assert {k: v[0] for k, v in rs002.items()} == {
+        "tracked": "fail",
+        "busy": "pass",
+        "stepped": "pass",
+        "untargeted": "fail",
+        "denied": "pass",
+        "elsewhere": "pass",
+        "concurrency": "pass",
+    }
+    _, message, evidence = got["tracked"]
+    assert evidence["capacity_per_instance"] == {"value": 700.0, "source": "ipi-target"}  # the lowest target
+    assert evidence["recommendation"] == {"InstanceCount": 2, "projected_invocations_per_instance": 600.0}
+    assert "from policy ipi-target" in message
+    assert "lower its scalable target's MinCapacity from 4 to 2" in message
+    assert got["busy"][2]["needed_instances"] == 3
+    not_judged = "not judged: no capacity per instance is known (set invocations_per_instance_capacity"
+    assert got["stepped"][2]["count"].startswith(not_judged)
+    assert got["elsewhere"][2]["count"].startswith(not_judged)
+    assert got["concurrency"][2]["count"].startswith(not_judged)
+    _, message, evidence = got["untargeted"]
+    assert evidence["recommendation"]["InstanceType"] == "ml.m5.large"
+    assert evidence["count"].startswith(not_judged)
+    assert "AccessDenied" in got["denied"][2]["count"] and "AccessDenied" in got["denied"][1]
+    # The parameter wins over a policy.
+    again = run_with(
+        {"invocations_per_instance_capacity": 2000},
+        serving("tracked", 4, per_minute(300.0)),
+        scaling("tracked", 4, [tracking("ipi-target", 700.0)]),
+    )
+    assert again["tracked"][2]["capacity_per_instance"]["source"] == "parameter"
+    assert again["tracked"][2]["recommendation"]["InstanceCount"] == 2
+
+
+def test_rs002_count_never_goes_below_two_where_two_or_more_run():
+    got = run_with(
+        {"invocations_per_instance_capacity": 10_000},
+        serving("pair", 2, per_minute(5.0)),  # 10 a minute: one would do, two stay
+        serving("trio", 3, per_minute(5.0)),
+        serving("solo", 1, per_minute(5.0)),
+    )
+    assert {k: v[0] for k, v in got.items()} == {"pair": "pass", "trio": "fail", "solo": "pass"}
+    assert "two kept for availability" in got["pair"][1]
+    assert got["trio"][2]["recommendation"]["InstanceCount"] == 2
 
 
 def daily(values: list[float]):

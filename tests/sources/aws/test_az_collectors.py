@@ -648,6 +648,84 @@ def test_a_scalable_target_without_an_arn_is_named_by_its_resource(aws):
     assert target.region == REGION
 
 
+def _scaled_variant(aws, name: str, policies: dict[str, float | None]) -> None:
+    """A scalable target for variant v of endpoint `name`, with target-tracking policies on
+    InvocationsPerInstance (a target value) or step policies (None)."""
+    aas = aws.client("application-autoscaling", region_name=REGION)
+    target = {
+        "ServiceNamespace": "sagemaker",
+        "ResourceId": f"endpoint/{name}/variant/v",
+        "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+    }
+    aas.register_scalable_target(**target, MinCapacity=2, MaxCapacity=6)
+    for policy, value in policies.items():
+        if value is None:
+            config = {
+                "PolicyType": "StepScaling",
+                "StepScalingPolicyConfiguration": {
+                    "AdjustmentType": "ChangeInCapacity",
+                    "StepAdjustments": [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}],
+                },
+            }
+        else:
+            config = {
+                "PolicyType": "TargetTrackingScaling",
+                "TargetTrackingScalingPolicyConfiguration": {
+                    "TargetValue": value,
+                    "PredefinedMetricSpecification": {
+                        "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+                    },
+                },
+            }
+        aas.put_scaling_policy(PolicyName=policy, **target, **config)
+
+
+def test_scaling_policies_are_read_once_per_region_with_targets(aws):
+    _scaled_variant(aws, "churn", {"ipi": 700.0, "burst": None})
+    _scaled_variant(aws, "fraud", {})
+    got = collect(aws, facets={m.SCALABLE_TARGET: frozenset({"policies"})})
+    assert got.errors == []
+    policies = {t.name: t.observed["ScalingPolicies"] for t in got.inventory.of_type(m.SCALABLE_TARGET)}
+    assert policies == {
+        "endpoint/churn/variant/v": [
+            {
+                "PolicyName": "ipi",
+                "PolicyType": "TargetTrackingScaling",
+                "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance",
+                "TargetValue": 700.0,
+            },
+            {
+                "PolicyName": "burst",
+                "PolicyType": "StepScaling",
+                "PredefinedMetricType": None,
+                "TargetValue": None,
+            },
+        ],
+        "endpoint/fraud/variant/v": [],
+    }
+    # One call for the namespace in the region with targets; none where there is no target.
+    assert got.api_calls["application-autoscaling:DescribeScalingPolicies"] == 1
+    assert got.api_calls["application-autoscaling:DescribeScalableTargets"] == 2
+    # Without the facet, no policy is read.
+    got = collect(aws, m.SCALABLE_TARGET)
+    assert "application-autoscaling:DescribeScalingPolicies" not in got.api_calls
+    assert all("ScalingPolicies" not in t.observed for t in got.inventory.of_type(m.SCALABLE_TARGET))
+
+
+def test_refused_scaling_policies_leave_the_targets_with_their_policies_unknown(aws):
+    _scaled_variant(aws, "churn", {"ipi": 700.0})
+    inject_error(
+        aws, "DescribeScalingPolicies", "AccessDeniedException", service_id="application-auto-scaling"
+    )
+    got = collect(aws, facets={m.SCALABLE_TARGET: frozenset({"policies"})})
+    (target,) = got.inventory.of_type(m.SCALABLE_TARGET)
+    assert target.properties["MinCapacity"] == 2  # the target itself is known
+    assert isinstance(target.observed["ScalingPolicies"], Unknown)
+    assert "AccessDeniedException" in target.observed["ScalingPolicies"].reason
+    assert [(e.operation, e.region) for e in got.errors] == [("DescribeScalingPolicies", REGION)]
+    assert got.inventory.gaps == []  # the targets were listed: no gap
+
+
 def test_endpoint_variants_are_read_only_when_a_rule_needs_them(aws):
     endpoint(aws, "churn")
     got = collect(aws, m.ENDPOINT)
@@ -724,5 +802,6 @@ def test_az_collectors_declare_their_types_and_iam_actions():
         "ec2:DescribeNatGateways",
         "ec2:DescribeRouteTables",
         "application-autoscaling:DescribeScalableTargets",
+        "application-autoscaling:DescribeScalingPolicies",  # facet policies (RS002)
     } <= actions
     assert not any(a.startswith(("elb:", "elbv2:", "efs:")) for a in actions)

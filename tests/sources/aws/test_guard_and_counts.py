@@ -6,7 +6,7 @@ from scanner.sources.aws.collectors import COLLECTORS
 from scanner.sources.aws.guard import CallGuard, Operation, ReadOnlyViolation, is_read_only
 from scanner.sources.aws.session import AccountSession, AwsOptions
 from scanner.sources.aws.source import required_operations
-from testkit import live_scan, trail, trail_arn
+from testkit import endpoint, live_scan, trail, trail_arn
 
 
 @pytest.mark.parametrize(
@@ -126,3 +126,26 @@ def test_enabled_regions_come_from_describe_regions_in_the_account_partition(aws
     assert "us-east-1" in regions and "eu-west-1" in regions
     assert not [r for r in regions if r.startswith(("cn-", "us-gov-"))]
     assert outcome.api_calls["cloudtrail:DescribeTrails"] == len(regions)
+
+
+def test_rs002_calls_per_region_and_endpoint(aws):
+    endpoint(aws, "churn")
+    endpoint(aws, "fraud")
+    aws.client("application-autoscaling", region_name="us-east-1").register_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId="endpoint/churn/variant/v",
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        MinCapacity=1,
+        MaxCapacity=2,
+    )
+    outcome = live_scan(aws, "RS002", regions=["us-east-1", "eu-west-1"])
+    assert outcome.api_calls == {
+        "sts:GetCallerIdentity": 1,
+        "sagemaker:ListEndpoints": 2,
+        "sagemaker:DescribeEndpoint": 2,  # one per endpoint: its variants and counts
+        "sagemaker:DescribeEndpointConfig": 2,  # one per endpoint: its variants' instance types
+        "application-autoscaling:DescribeScalableTargets": 2,
+        # Facet policies: one per region with SageMaker scalable targets, none elsewhere.
+        "application-autoscaling:DescribeScalingPolicies": 1,
+        "cloudwatch:GetMetricData": 1,  # every series of the region's variants in one call
+    }

@@ -75,12 +75,19 @@ class ListCollector(Collector):
             )
             return None
         follow_ups: list[Task] = []
+        listed: list[Any] = []
         for item in items:
             resource = self.to_resource(ctx, item, region)
             tasks = self.detail(ctx, resource, item, region)
             if tasks:
                 follow_ups.extend(tasks)
             else:
+                listed.append(resource)
+        region_tasks = self.region_detail(ctx, listed, region) if listed else []
+        if region_tasks:
+            follow_ups.extend(region_tasks)
+        else:
+            for resource in listed:
                 ctx.emit(resource)
         return follow_ups
 
@@ -101,6 +108,11 @@ class ListCollector(Collector):
 
     def detail(self, ctx: CollectContext, resource: Any, item: dict[str, Any], region: str) -> list[Task]:
         """Per-item reads, as follow-up tasks that emit the resource themselves."""
+        return []
+
+    def region_detail(self, ctx: CollectContext, resources: list[Any], region: str) -> list[Task]:
+        """One read for all the region's listed resources that `detail` left alone, as
+        follow-up tasks that emit them themselves; none: they are emitted as listed."""
         return []
 
 
