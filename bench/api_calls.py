@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from scanner.demo import demo_scan
 from scanner.lib.selectors import Level
-from scanner.model import ENDPOINT, INSTANCE, TRAIL, Status
+from scanner.model import ENDPOINT, INSTANCE, LOAD_BALANCER, TRAIL, Status
 
 AZ_LISTINGS = (
     "rds:DescribeDBInstances",
@@ -149,12 +149,13 @@ def main() -> None:
         "elbv2:DescribeTargetGroups": (
             len(
                 {
-                    r.resource.id
+                    r.resource.region
                     for r in outcome.results
-                    if r.rule_id == "RS007" and ":loadbalancer/" in r.resource.id
+                    if r.rule_id == "RS007" and r.resource.type == LOAD_BALANCER
                 }
             ),
-            "one per ELBv2 load balancer (RS007)",
+            "one per region with ELBv2 load balancers (RS007): its target groups, 400 a page, each "
+            "naming its load balancers",
         ),
         "elbv2:DescribeTargetHealth": (calls.get("elbv2:DescribeTargetHealth", 0), "one per target group"),
         "sagemaker:DescribeEndpointConfig": (

@@ -122,6 +122,10 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
     regions = len(doc["scan"]["targets"][0]["regions"])
     # Scaling policies: one read in the one region with SageMaker scalable targets.
     assert calls["application-autoscaling:DescribeScalingPolicies"] == 1
+    # Target groups: one listing in the one region with ELBv2 load balancers (two of them);
+    # one health read for the one group a load balancer uses.
+    assert calls["elbv2:DescribeTargetGroups"] == 1
+    assert calls["elbv2:DescribeTargetHealth"] == 1
     assert calls["cloudtrail:DescribeTrails"] == regions
     assert calls["cloudtrail:GetTrailStatus"] == 2
     # Every bus described and listed once (a default bus per region, ml-events), every rule's

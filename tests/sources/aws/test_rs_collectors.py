@@ -10,6 +10,8 @@ What the emulator (moto 5.2) does not give, and how it is tested here:
   injected once to check it is taken as given.
 - DescribeInstanceTypes: only the fields moto's snapshot holds (no NeuronInfo, ...); the
   properties are whatever the API gives.
+- ELBv2 DescribeTargetGroups: moto ignores PageSize and answers every group at once -> the
+  pages are injected to check that the collector follows NextMarker.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from scanner.sources.aws.collectors import COLLECTORS, ec2_instances
 from scanner.sources.aws.collectors.ec2_instances import chunked, launch_template
 from scanner.sources.aws.session import AwsOptions
 from scanner.sources.aws.source import LiveCollection, collect_account, required_operations
-from testkit import ACCOUNT, add_to_response, endpoint, inject_error
+from testkit import ACCOUNT, add_to_response, endpoint, inject_error, inject_response, live_scan, results
 
 REGION = "us-east-1"
 OTHER = "eu-west-1"
@@ -368,6 +370,173 @@ def test_the_metrics_phase_reads_what_the_collectors_give(aws):
     assert volumes[io1].observed["Metrics"]["iops"].points == 0
     (root,) = [v for k, v in volumes.items() if k != io1]  # the instance's gp2 root volume
     assert isinstance(root.observed["Metrics"]["iops"], m.Unknown)
+
+
+# -- load balancer targets (RS007) -------------------------------------------------------------
+
+TARGETS = frozenset({"targets"})
+
+
+class Elbv2:
+    """Application load balancers and target groups in REGION's default VPC."""
+
+    def __init__(self, aws: boto3.Session) -> None:
+        self.ec2 = aws.client("ec2", region_name=REGION)
+        self.client = aws.client("elbv2", region_name=REGION)
+        self.vpc = self.ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+        subnets = self.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [self.vpc]}])["Subnets"]
+        self.subnets = [s["SubnetId"] for s in subnets][:2]
+
+    def load_balancer(self, name: str) -> str:
+        got = self.client.create_load_balancer(Name=name, Subnets=self.subnets)
+        return got["LoadBalancers"][0]["LoadBalancerArn"]
+
+    def group(self, name: str, targets: int = 0, *load_balancers: str) -> str:
+        """A target group with `targets` instances, forwarded to by each of `load_balancers`."""
+        got = self.client.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=self.vpc)
+        arn = got["TargetGroups"][0]["TargetGroupArn"]
+        if targets:
+            self.client.register_targets(
+                TargetGroupArn=arn, Targets=[{"Id": i} for i in run(self.ec2, "t3.micro", targets)]
+            )
+        for lb in load_balancers:
+            port = 80 + len(self.client.describe_listeners(LoadBalancerArn=lb)["Listeners"])
+            self.client.create_listener(
+                LoadBalancerArn=lb,
+                Protocol="HTTP",
+                Port=port,
+                DefaultActions=[{"Type": "forward", "TargetGroupArn": arn}],
+            )
+        return arn
+
+
+def target_group_requests(aws: boto3.Session) -> list[tuple[Any, Any]]:
+    """(PageSize, Marker) of every DescribeTargetGroups call, in order."""
+    asked: list[tuple[Any, Any]] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        asked.append((params.get("PageSize"), params.get("Marker")))
+
+    aws.events.register("provide-client-params.elastic-load-balancing-v2.DescribeTargetGroups", record)
+    return asked
+
+
+def targets_of(collection: LiveCollection) -> dict[str, Any]:
+    return {lb.name: lb.observed.get("Targets") for lb in collection.inventory.of_type(m.LOAD_BALANCER)}
+
+
+def test_three_load_balancers_in_a_region_take_one_target_group_listing(aws):
+    elb = Elbv2(aws)
+    lbs = {name: elb.load_balancer(name) for name in ("web", "api", "empty")}
+    elb.group("web-tg", 2, lbs["web"])
+    elb.group("api-tg", 1, lbs["api"])
+    elb.group("api-canary", 0, lbs["api"])
+    elb.group("spare", 1)  # no load balancer uses it: its health is not read
+    asked = target_group_requests(aws)
+    got = collect_account(AwsOptions(session=aws, regions=[REGION, OTHER]), {m.LOAD_BALANCER: TARGETS})
+    assert got.errors == []
+    assert targets_of(got) == {
+        "web": {"registered": 2, "healthy": 2},
+        "api": {"registered": 1, "healthy": 1},
+        "empty": {"registered": 0, "healthy": 0},
+    }
+    # One listing in the region with load balancers, at the API's largest page; none in OTHER.
+    assert got.api_calls["elbv2:DescribeTargetGroups"] == 1
+    assert asked == [(400, None)]
+    assert got.api_calls["elbv2:DescribeTargetHealth"] == 3  # web-tg, api-tg, api-canary
+
+
+def test_a_group_two_load_balancers_use_is_read_once_and_counted_for_both(aws):
+    elb = Elbv2(aws)
+    front, back = elb.load_balancer("front"), elb.load_balancer("back")
+    elb.group("shared", 2, front, back)
+    elb.group("front-only", 1, front)
+    got = collect_account(AwsOptions(session=aws, regions=[REGION]), {m.LOAD_BALANCER: TARGETS})
+    assert targets_of(got) == {
+        "front": {"registered": 3, "healthy": 3},
+        "back": {"registered": 2, "healthy": 2},
+    }
+    assert got.api_calls["elbv2:DescribeTargetHealth"] == 2
+
+
+def test_a_refused_health_read_makes_the_load_balancers_using_that_group_unknown(aws):
+    elb = Elbv2(aws)
+    front, back, other = (elb.load_balancer(n) for n in ("front", "back", "other"))
+    shared = elb.group("shared", 1, front, back)
+    elb.group("other-tg", 1, other)
+    elb.group("front-only", 1, front)
+    inject_error(
+        aws,
+        "DescribeTargetHealth",
+        "AccessDenied",
+        match=lambda params: params["body"].get("TargetGroupArn") == shared,
+    )
+    got = collect_account(AwsOptions(session=aws, regions=[REGION]), {m.LOAD_BALANCER: TARGETS})
+    targets = targets_of(got)
+    assert isinstance(targets["front"], m.Unknown) and isinstance(targets["back"], m.Unknown)
+    assert "DescribeTargetHealth" in targets["front"].reason
+    assert targets["other"] == {"registered": 1, "healthy": 1}
+    (error,) = got.errors  # one per group that failed, whichever load balancers use it
+    assert (error.operation, error.code) == ("DescribeTargetHealth", "AccessDenied")
+
+
+def test_target_groups_are_listed_page_by_page(aws):
+    """Over 400 groups take two pages; moto answers all at once, so the pages are injected
+    (the groups the load balancers use are real: their health is read from the emulator)."""
+    elb = Elbv2(aws)
+    first, second = elb.load_balancer("first"), elb.load_balancer("second")
+    on_page_one = elb.group("one", 1)
+    on_page_two = elb.group("two", 2)
+
+    def group(arn: str, *load_balancers: str) -> dict[str, Any]:
+        return {"TargetGroupArn": arn, "LoadBalancerArns": list(load_balancers)}
+
+    unused = [
+        group(f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/unused-{n}/{n:016x}")
+        for n in range(399)
+    ]
+    inject_response(
+        aws,
+        "DescribeTargetGroups",
+        {"TargetGroups": [*unused, group(on_page_one, first)], "NextMarker": "page-2"},
+        match=lambda params: "Marker" not in params["body"],
+    )
+    inject_response(
+        aws,
+        "DescribeTargetGroups",
+        {"TargetGroups": [group(on_page_two, first, second)]},
+        match=lambda params: params["body"].get("Marker") == "page-2",
+    )
+    asked = target_group_requests(aws)
+    got = collect_account(AwsOptions(session=aws, regions=[REGION]), {m.LOAD_BALANCER: TARGETS})
+    assert got.errors == []
+    assert asked == [(400, None), (400, "page-2")]
+    assert got.api_calls["elbv2:DescribeTargetGroups"] == 2
+    assert targets_of(got) == {
+        "first": {"registered": 3, "healthy": 3},
+        "second": {"registered": 2, "healthy": 2},
+    }
+    assert got.api_calls["elbv2:DescribeTargetHealth"] == 2  # the 399 unused groups are not read
+
+
+def test_refused_target_groups_make_every_load_balancer_of_the_region_unknown(aws):
+    """Never "no targets": RS007 would call a load balancer that serves traffic idle."""
+    elb = Elbv2(aws)
+    lbs = [elb.load_balancer(name) for name in ("web", "api")]
+    elb.group("web-tg", 1, lbs[0])
+    inject_error(aws, "DescribeTargetGroups", "AccessDenied")
+    got = collect_account(AwsOptions(session=aws, regions=[REGION]), {m.LOAD_BALANCER: TARGETS})
+    targets = targets_of(got)
+    assert set(targets) == {"web", "api"}
+    assert all(isinstance(t, m.Unknown) and "DescribeTargetGroups" in t.reason for t in targets.values())
+    (error,) = got.errors  # one for the region, not one per load balancer
+    assert (error.operation, error.region, error.code) == ("DescribeTargetGroups", REGION, "AccessDenied")
+    assert "elbv2:DescribeTargetHealth" not in got.api_calls
+    out = live_scan(aws, "RS007", regions=[REGION])
+    verdicts = {r.resource.name: r for r in results(out, "RS007")}
+    assert {name: r.status.value for name, r in verdicts.items()} == {"web": "unknown", "api": "unknown"}
+    assert all("DescribeTargetGroups" in r.message for r in verdicts.values())
+    assert len([e for e in out.errors if e.operation == "DescribeTargetGroups"]) == 1
 
 
 # -- failures, declarations --------------------------------------------------------------------
