@@ -110,9 +110,17 @@ def _headline(doc: Mapping[str, Any], fatal: str | None) -> str:
     scan = doc.get("scan", {})
     stats = scan.get("stats", {})
     where = []
+    accounts = [t for t in scan.get("targets", []) if t.get("kind") == "aws-account"]
+    if len(accounts) > 1:  # an organization: how many accounts were and were not scanned
+        scanned = sum(1 for t in accounts if t.get("scanned", True))
+        regions = len({r for t in accounts for r in t.get("regions", [])})
+        where.append(
+            f"{len(accounts)} accounts ({scanned} scanned, {len(accounts) - scanned} not; {regions} regions)"
+        )
     for t in scan.get("targets", []):
         if t.get("kind") == "aws-account":
-            where.append(f"account {t.get('account_id')} ({len(t.get('regions', []))} regions)")
+            if len(accounts) == 1:
+                where.append(f"account {t.get('account_id')} ({len(t.get('regions', []))} regions)")
         else:
             where.append(str(t.get("path")))
     calls = f", {stats['api_calls']} API calls" if stats.get("api_calls") else ""

@@ -88,7 +88,8 @@ def explain(meta: RuleMeta) -> str:
     if meta.params:
         lines += [
             "",
-            "Parameters (opscheck.yml): " + ", ".join(f"{k}={v!r}" for k, v in sorted(meta.params.items())),
+            "Parameters (opscheck.yml `params`): "
+            + ", ".join(f"{k}={'not set' if v is None else repr(v)}" for k, v in sorted(meta.params.items())),
         ]
     if meta.references:
         lines += ["", "References:"] + [f"  {u}" for u in meta.references]

@@ -35,9 +35,14 @@ def baseline_line(doc: Mapping[str, Any]) -> str | None:
     if not isinstance(b, Mapping):
         return None
     taken = f" (scan of {b['started_at']})" if b.get("started_at") else ""
+    resolved = (
+        f"{b['resolved']} of its {b.get('accepted', 0)} accepted results are no longer reported"
+        if b.get("resolved") is not None
+        else f"it accepted {b.get('accepted', 0)} results"
+    )
     return (
         f"Baseline {b.get('path')}{taken}: {b.get('matched', 0)} result(s) known before, marked and not failing "
-        f"the build; {b.get('resolved', 0)} of its {b.get('accepted', 0)} accepted results are no longer reported."
+        f"the build; {resolved}."
     )
 
 

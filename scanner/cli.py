@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -17,7 +18,8 @@ from scanner.checkov import CheckovUnavailable, find_checkov
 from scanner.model import Severity
 from scanner.results import ScanOutcome, exit_code
 from scanner.rule import Rule
-from scanner.scan import scan_aws, scan_iac
+from scanner.scan import OrgOptions, scan_aws, scan_iac, scan_org
+from scanner.sources.aws.organization import DEFAULT_ROLE, Shard
 from scanner.sources.aws.session import AwsOptions, ConfigurationError
 from scanner.sources.aws.source import invalid_regions
 
@@ -25,6 +27,7 @@ FORMATS = ("console", "json", "sarif", "html")
 FAIL_ON = (*(s.value for s in Severity), "none")
 FILE_NAMES = {"json": "opscheck.json", "sarif": "opscheck.sarif", "html": "opscheck.html"}
 BASELINE_FILE = "opscheck-baseline.json"
+ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
 class UsageError(Exception):
@@ -85,10 +88,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.add_argument("--verbose", action="store_true", help="also list unchanged fails")
 
+    policy = sub.add_parser(
+        "iam-policy", help="print the least-privilege read-only IAM policy a live scan of these rules needs"
+    )
+    policy.add_argument("--rules", type=_csv, default=[], metavar="ID,...", help="only these rules")
+    policy.add_argument("--skip-rules", type=_csv, default=[], metavar="ID,...", help="not these rules")
+    policy.add_argument("--rules-dir", action="append", default=[], metavar="DIR", help="extra rule modules")
+    policy.add_argument(
+        "--config", metavar="FILE", help=f"configuration file (default: {configuration.DEFAULT_NAME})"
+    )
+    policy.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
     init = sub.add_parser("init", help=f"write a commented starter {configuration.DEFAULT_NAME}")
     init.add_argument("path", nargs="?", default=configuration.DEFAULT_NAME, metavar="FILE")
     init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     init.add_argument("--rules-dir", action="append", default=[], metavar="DIR")
+
+    merge = sub.add_parser(
+        "merge", help="merge results documents (e.g. the shards of an --org scan) into one"
+    )
+    merge.add_argument("documents", nargs="+", metavar="RESULTS.json")
+    merge.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 
     demo = sub.add_parser("demo", help="scan an emulated ML platform account (no AWS account needed)")
     demo.add_argument("--output-dir", default="opscheck-demo", metavar="DIR")
@@ -127,7 +147,25 @@ def _scan_arguments(p: argparse.ArgumentParser) -> None:
     aws.add_argument("--external-id", help="external id for --role-arn")
     aws.add_argument("--endpoint-url", help="AWS endpoint (local emulators); also AWS_ENDPOINT_URL")
     aws.add_argument(
-        "--max-workers", type=int, default=None, metavar="N", help="concurrent API calls (default 8)"
+        "--max-workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="concurrent API calls per account (default 8)",
+    )
+    org = p.add_argument_group("AWS Organizations")
+    org.add_argument("--org", action="store_true", help="scan every active account of the organization")
+    org.add_argument(
+        "--org-role",
+        metavar="NAME",
+        help="role entered in each member account (default OrganizationAccountAccessRole, or scan.org_role)",
+    )
+    org.add_argument("--accounts", type=_csv, default=[], metavar="ID,...", help="only these accounts")
+    org.add_argument(
+        "--shard", metavar="K/N", help="scan only shard K of N of the accounts (split across machines)"
+    )
+    org.add_argument(
+        "--max-accounts", type=int, default=None, metavar="N", help="accounts scanned at once (default 4)"
     )
     _common_options(p)
 
@@ -238,13 +276,25 @@ def run_scan(args: argparse.Namespace, formats: list[str], baseline: Baseline | 
         return _scan_paths(args, formats, config, baseline)
     if not args.aws:
         raise UsageError("nothing to scan: give IaC paths or --aws")
+    org_flags = [
+        f
+        for f, v in (
+            ("--org-role", args.org_role),
+            ("--accounts", args.accounts),
+            ("--shard", args.shard),
+            ("--max-accounts", args.max_accounts),
+        )
+        if v
+    ]
+    if org_flags and not args.org:
+        raise UsageError(f"{', '.join(org_flags)} only apply with --org")
     regions = args.region or list(config.scan.regions)
     bad = invalid_regions(regions)
     if bad:
         where = "" if args.region else f" ({config.where('scan', 'regions')})"
         raise UsageError(f"not a region name: {', '.join(bad)}{where}")
-    if args.external_id and not args.role_arn:
-        raise UsageError("--external-id needs --role-arn")
+    if args.external_id and not (args.role_arn or args.org):
+        raise UsageError("--external-id needs --role-arn or --org")
     workers = args.max_workers if args.max_workers is not None else config.scan.max_workers or 8
     if workers < 1:
         raise UsageError("--max-workers must be at least 1")
@@ -258,11 +308,34 @@ def run_scan(args: argparse.Namespace, formats: list[str], baseline: Baseline | 
         regions=regions,
         max_workers=workers,
     )
+    org = _org_options(args, config) if args.org else None
     check_outputs(formats, args)
     try:
+        if org is not None:
+            return scan_org(options, org, rules, load_errors, config.metrics, config, baseline)
         return scan_aws(options, rules, load_errors, config.metrics, config, baseline)
     except ConfigurationError as exc:
         raise UsageError(str(exc)) from exc
+
+
+def _org_options(args: argparse.Namespace, config: configuration.Config) -> OrgOptions:
+    bad = [a for a in args.accounts if not ACCOUNT_ID.match(a)]
+    if bad:
+        raise UsageError(f"--accounts: not a 12-digit account id: {', '.join(bad)}")
+    try:
+        shard = Shard.parse(args.shard) if args.shard else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    most = args.max_accounts if args.max_accounts is not None else config.scan.max_accounts or 4
+    if most < 1:
+        raise UsageError("--max-accounts must be at least 1")
+    return OrgOptions(
+        role=args.org_role or config.scan.org_role or DEFAULT_ROLE,
+        external_id=args.external_id,
+        accounts=tuple(dict.fromkeys(args.accounts)),
+        shard=shard,
+        max_accounts=most,
+    )
 
 
 def _scan_paths(
@@ -529,12 +602,60 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if result.new_failing(args.fail_on) else 0
 
 
+def cmd_merge(args: argparse.Namespace, out: TextIO) -> int:
+    """One results document from several (shards of an organization scan, other accounts)."""
+    from reports.document import DocumentError, load
+    from reports.json import dumps
+    from reports.merge import MergeError, merge
+
+    if args.output:
+        check_output_file(Path(args.output), "-o/--output")
+    docs = []
+    for name in args.documents:
+        try:
+            docs.append((name, load(Path(name))[0]))
+        except DocumentError as exc:
+            raise UsageError(str(exc)) from exc
+    try:
+        doc, warnings = merge(docs)
+    except MergeError as exc:
+        raise UsageError(str(exc)) from exc
+    for warning in warnings:
+        print(f"opscheck: warning: {warning}", file=sys.stderr)
+    text = dumps(doc)
+    if args.output:
+        _write_file(Path(args.output), text)
+    else:
+        out.write(text)
+    return 0
+
+
 def _open_output(target: Path) -> TextIO:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         return open(target, "w", encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+
+
+def cmd_iam_policy(args: argparse.Namespace, out: TextIO) -> int:
+    """The policy for the rules a live scan would run with these options and configuration."""
+    import json
+
+    from scanner.sources.aws.permissions import read_only_policy
+    from scanner.sources.aws.source import unsupported_needs
+
+    if args.output:
+        check_output_file(Path(args.output), "-o/--output")
+    config = read_config(args.config)
+    rules, _ = load_rules(args.rules_dir, args.rules, args.skip_rules, config)
+    rules = [r for r in for_sources(rules, {"aws"}, "live AWS scans") if not unsupported_needs(r.meta.needs)]
+    text = json.dumps(read_only_policy(engine.needs(rules)), indent=2) + "\n"
+    if args.output:
+        _write_file(Path(args.output), text)
+    else:
+        out.write(text)
+    return 0
 
 
 def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
@@ -573,6 +694,8 @@ COMMANDS = {
     "explain": cmd_explain,
     "report": cmd_report,
     "diff": cmd_diff,
+    "merge": cmd_merge,
+    "iam-policy": cmd_iam_policy,
     "init": cmd_init,
     "demo": cmd_demo,
 }

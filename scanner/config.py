@@ -51,6 +51,8 @@ class ScanDefaults:
     regions: tuple[str, ...] = ()
     fail_on: str | None = None
     max_workers: int | None = None
+    org_role: str | None = None
+    max_accounts: int | None = None
 
 
 @dataclass(frozen=True)
@@ -247,11 +249,11 @@ TOP = {
     "severity": "severity overrides: RULE_ID: critical|high|medium|low|info",
     "params": "rule parameters: RULE_ID: {name: value}; `opscheck explain RULE_ID` lists them",
     "metrics": "CloudWatch window: lookback_days, period_seconds, peak_period_seconds",
-    "scan": "scan defaults: regions, fail_on, max_workers",
+    "scan": "scan defaults: regions, fail_on, max_workers, org_role, max_accounts",
     "suppressions": "a list of {rule, resource, account, region, tags, reason, owner, expires}",
 }
 METRICS_KEYS = ("lookback_days", "period_seconds", "peak_period_seconds")
-SCAN_KEYS = ("regions", "fail_on", "max_workers")
+SCAN_KEYS = ("regions", "fail_on", "max_workers", "org_role", "max_accounts")
 SUPPRESSION_KEYS = ("rule", "resource", "account", "region", "tags", "reason", "owner", "expires")
 _GLOB = re.compile(r"[*?\[]")
 
@@ -397,10 +399,19 @@ class _Reader:
         workers = value.get("max_workers")
         if workers is not None:
             workers = self.integer(value, ("scan", "max_workers"), 1, 256, 0) or None
+        accounts = value.get("max_accounts")
+        if accounts is not None:
+            accounts = self.integer(value, ("scan", "max_accounts"), 1, 256, 0) or None
+        role = value.get("org_role")
+        if role is not None and (not isinstance(role, str) or not role.strip()):
+            self.expect(("scan", "org_role"), "a role name such as OrganizationAccountAccessRole", role)
+            role = None
         return ScanDefaults(
             regions=tuple(regions),
             fail_on=fail_on.lower() if isinstance(fail_on, str) else None,
             max_workers=workers,
+            org_role=role.strip() if isinstance(role, str) else None,
+            max_accounts=accounts,
         )
 
     def suppressions(self, value: Any) -> tuple[ConfigSuppression, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,19 +43,27 @@ class ScanOutcome:
 
 
 def summarize(results: list[Result]) -> dict[str, Any]:
+    return summarize_rows(
+        (r.rule_id, r.status.value, r.severity.value, r.suppression is not None) for r in results
+    )
+
+
+def summarize_rows(rows: Iterable[tuple[str, str, str, bool]]) -> dict[str, Any]:
+    """The document's summary from (rule id, status, severity, suppressed) of each result:
+    also what `opscheck merge` recounts from documents."""
     counts: Counter[str] = Counter()
     by_severity: Counter[str] = Counter()
     by_rule: dict[str, Counter[str]] = {}
-    for r in results:
-        rule_counts = by_rule.setdefault(r.rule_id, Counter())
-        if r.suppression is not None:
+    for rule_id, status, severity, suppressed in rows:
+        rule_counts = by_rule.setdefault(rule_id, Counter())
+        if suppressed:
             counts["suppressed"] += 1
             rule_counts["suppressed"] += 1
             continue
-        counts[r.status.value] += 1
-        rule_counts[r.status.value] += 1
-        if r.status == Status.FAIL:
-            by_severity[r.severity.value] += 1
+        counts[status] += 1
+        rule_counts[status] += 1
+        if status == Status.FAIL.value:
+            by_severity[severity] += 1
     return {
         "fail": counts["fail"],
         "pass": counts["pass"],

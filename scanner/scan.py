@@ -7,7 +7,9 @@ import datetime as dt
 import getpass
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +19,22 @@ from scanner.checkov import deduplicate, run_checkov
 from scanner.config import Config
 from scanner.inventory import Inventory
 from scanner.lib.metrics import DEFAULT_WINDOW, MetricWindow
-from scanner.model import Result, ScanError
+from scanner.model import Resource, Result, ScanError
 from scanner.results import ScanOutcome
 from scanner.rule import Rule
 from scanner.sources import discovery
-from scanner.sources.aws.session import AwsOptions
-from scanner.sources.aws.source import SourceUnavailable, collect_account, unsupported_needs
+from scanner.sources.aws.errors import ApiFailure
+from scanner.sources.aws.guard import CallGuard
+from scanner.sources.aws.organization import (
+    DEFAULT_ROLE,
+    LIST_ACCOUNTS,
+    OrgAccount,
+    Shard,
+    list_accounts,
+    role_arn,
+)
+from scanner.sources.aws.session import SESSION_OPERATIONS, AccountSession, AwsOptions
+from scanner.sources.aws.source import LiveCollection, SourceUnavailable, collect_account, unsupported_needs
 from scanner.sources.cloudformation.template import load_template
 from scanner.sources.iac import Configuration, failed_load
 from scanner.sources.terraform.loader import load_terraform
@@ -50,38 +62,12 @@ def scan_aws(
     configuration's suppressions, then the baseline, applied."""
     started, t0 = _now(), time.monotonic()
     errors = list(extra_errors or [])
-    runnable = []
-    for r in rules:
-        missing = unsupported_needs(r.meta.needs)
-        if missing:  # it would judge an empty world: say so instead of running it
-            errors.append(
-                ScanError(
-                    kind="config",
-                    message=f"rule {r.id} not run: the live AWS source does not collect {', '.join(missing)}",
-                )
-            )
-        else:
-            runnable.append(r)
-    rules = runnable
+    rules = _runnable(rules, errors)
     try:
         collected = collect_account(options, engine.needs(rules), metric_window)
     except SourceUnavailable as exc:
         errors.append(exc.error)
-        finished = _now()
-        return ScanOutcome(
-            mode="aws",
-            targets=[],
-            rules=[r.meta for r in rules],
-            results=[],
-            errors=errors,
-            resources=0,
-            started_at=_iso(started),
-            finished_at=_iso(finished),
-            duration_s=round(time.monotonic() - t0, 3),
-            api_calls={},
-            fatal=exc.error.message,
-            run_by=_run_by(),
-        )
+        return _nothing_scanned(rules, errors, started, t0, exc.error.message)
     results, rule_errors = engine.evaluate(rules, collected.inventory)
     used = _suppress(results, collected.inventory, config, started.date())
     baselined = baseline.apply(results) if baseline else None
@@ -112,13 +98,187 @@ def scan_aws(
     )
 
 
+def _runnable(rules: list[Rule], errors: list[ScanError]) -> list[Rule]:
+    """The rules the live source can feed; the others are said not to run."""
+    runnable = []
+    for r in rules:
+        missing = unsupported_needs(r.meta.needs)
+        if missing:  # it would judge an empty world: say so instead of running it
+            errors.append(
+                ScanError(
+                    kind="config",
+                    message=f"rule {r.id} not run: the live AWS source does not collect {', '.join(missing)}",
+                )
+            )
+        else:
+            runnable.append(r)
+    return runnable
+
+
+@dataclass(frozen=True)
+class OrgOptions:
+    """`--org`: which accounts, entered how, and how many at once."""
+
+    role: str = DEFAULT_ROLE
+    external_id: str | None = None
+    accounts: tuple[str, ...] = ()  # --accounts: only these (each must be in the organization)
+    shard: Shard | None = None
+    max_accounts: int = 4  # accounts scanned at once; each runs options.max_workers calls at once
+
+
+def scan_org(
+    options: AwsOptions,
+    org: OrgOptions,
+    rules: list[Rule],
+    extra_errors: list[ScanError] | None = None,
+    metric_window: MetricWindow = DEFAULT_WINDOW,
+    config: Config | None = None,
+    baseline: Baseline | None = None,
+) -> ScanOutcome:
+    """Scan every active account of the organization (as narrowed) into one outcome. An
+    account that cannot be entered or read is in the targets as not scanned, with the reason
+    and a scan error; the others complete."""
+    started, t0 = _now(), time.monotonic()
+    errors = list(extra_errors or [])
+    rules = _runnable(rules, errors)
+    needs = engine.needs(rules)
+    guard = CallGuard([*SESSION_OPERATIONS, LIST_ACCOUNTS])
+    try:
+        management = AccountSession(options, guard)
+        accounts = list_accounts(management)
+    except ApiFailure as failure:
+        errors.append(failure.error)
+        fatal = f"the organization's accounts could not be listed: {failure.error.message}"
+        return _nothing_scanned(rules, errors, started, t0, fatal, guard.snapshot())
+    targets, chosen = _org_scope(accounts, org)
+    window = metric_window.at(metric_window.bounds()[1])  # one window for every account
+
+    def collect(account: OrgAccount) -> tuple[OrgAccount, LiveCollection | ScanError]:
+        role = (
+            None
+            if account.id == management.account_id
+            else role_arn(management.partition, account.id, org.role)
+        )
+        member = replace(
+            options,
+            session=management.session,
+            profile=None,
+            role_arn=role,
+            external_id=org.external_id if role else None,
+        )
+        try:
+            return account, collect_account(member, needs, window)
+        except SourceUnavailable as exc:
+            return account, replace(exc.error, account_id=exc.error.account_id or account.id)
+
+    results: list[Result] = []
+    calls: Counter[str] = Counter(guard.snapshot())
+    inventories: list[Inventory] = []
+    with ThreadPoolExecutor(max_workers=max(1, org.max_accounts), thread_name_prefix="account") as pool:
+        for account, got in pool.map(collect, chosen):
+            if isinstance(got, ScanError):
+                errors.append(got)
+                targets.append(
+                    _target(account.id, account.name, reason=f"could not be entered: {got.message}")
+                )
+                continue
+            scope = got.inventory.scopes[0]
+            found, rule_errors = engine.evaluate(rules, got.inventory)
+            results.extend(found)
+            errors.extend(got.errors + rule_errors)
+            calls.update(got.api_calls)
+            inventories.append(got.inventory)
+            targets.append(_target(account.id, account.name, regions=list(scope.regions)))
+    results.sort(key=Result.sort_key)
+    used = _suppress(results, [r for inv in inventories for r in inv], config, started.date())
+    baselined = baseline.apply(results) if baseline else None
+    scanned = [t for t in targets if t.get("scanned")]
+    fatal = None
+    if not scanned:
+        fatal = "no account of the organization could be scanned"
+        errors.append(ScanError(kind="config", message=fatal))
+    return ScanOutcome(
+        mode="aws",
+        targets=sorted(targets, key=lambda t: t["account_id"]),
+        rules=[r.meta for r in rules],
+        results=results,
+        errors=sorted(errors, key=ScanError.sort_key),
+        resources=sum(len(inv) for inv in inventories),
+        started_at=_iso(started),
+        finished_at=_iso(_now()),
+        duration_s=round(time.monotonic() - t0, 3),
+        api_calls=dict(sorted(calls.items())),
+        fatal=fatal,
+        run_by=_run_by(management.caller_arn),
+        cwd_from_repository_root=discovery.StableKeys(Path.cwd()).cwd_from_root(),
+        suppressions=used,
+        baseline=baselined,
+    )
+
+
+def _org_scope(accounts: list[OrgAccount], org: OrgOptions) -> tuple[list[dict[str, Any]], list[OrgAccount]]:
+    """Targets of the accounts not scanned (and why), and the accounts to scan."""
+    targets: list[dict[str, Any]] = []
+    known = {a.id for a in accounts}
+    for wanted in org.accounts:
+        if wanted not in known:
+            targets.append(_target(wanted, None, reason="not an account of the organization"))
+    chosen = []
+    for a in accounts:
+        if (org.accounts and a.id not in org.accounts) or (org.shard and not org.shard.owns(a.id)):
+            continue
+        if not a.active:
+            targets.append(
+                _target(a.id, a.name, reason=f"the account is {a.status.lower().replace('_', ' ')}")
+            )
+        else:
+            chosen.append(a)
+    return targets, chosen
+
+
+def _target(
+    account_id: str, name: str | None, *, regions: list[str] | None = None, reason: str | None = None
+) -> dict[str, Any]:
+    target: dict[str, Any] = {"kind": "aws-account", "account_id": account_id, "regions": regions or []}
+    if name:
+        target["name"] = name
+    target["scanned"] = reason is None
+    if reason:
+        target["reason"] = reason
+    return target
+
+
+def _nothing_scanned(
+    rules: list[Rule],
+    errors: list[ScanError],
+    started: dt.datetime,
+    t0: float,
+    fatal: str,
+    api_calls: dict[str, int] | None = None,
+) -> ScanOutcome:
+    return ScanOutcome(
+        mode="aws",
+        targets=[],
+        rules=[r.meta for r in rules],
+        results=[],
+        errors=errors,
+        resources=0,
+        started_at=_iso(started),
+        finished_at=_iso(_now()),
+        duration_s=round(time.monotonic() - t0, 3),
+        api_calls=api_calls or {},
+        fatal=fatal,
+        run_by=_run_by(),
+    )
+
+
 def _suppress(
-    results: list[Result], inventory: Inventory, config: Config | None, today: dt.date
+    results: list[Result], resources: Iterable[Resource], config: Config | None, today: dt.date
 ) -> list[dict[str, Any]]:
     """The configuration's suppressions on the results; what each one did."""
     if config is None or not config.suppressions:
         return []
-    tags = {(r.type, r.id, None if r.origin.source == "aws" else r.scope): r.tags for r in inventory}
+    tags = {(r.type, r.id, None if r.origin.source == "aws" else r.scope): r.tags for r in resources}
 
     def tags_of(result: Result) -> dict[str, str] | None:
         return tags.get((result.resource.type, result.resource.id, result.configuration))

@@ -19,6 +19,8 @@ READ_PREFIXES = ("Describe", "Get", "List", "Lookup", "BatchGet", "Head")
 READ_EXCEPTIONS = frozenset({("sts", "AssumeRole")})
 # Reads by name that mint credentials or change state; never allowed.
 NEVER = frozenset({("sts", "GetFederationToken"), ("sts", "GetSessionToken")})
+# botocore service names whose IAM action prefix differs.
+IAM_PREFIX = {"elb": "elasticloadbalancing", "elbv2": "elasticloadbalancing", "efs": "elasticfilesystem"}
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,8 @@ class Operation:
 
     @property
     def action(self) -> str:
-        return self.iam_action or f"{self.service}:{self.name}"
+        """The IAM action that permits the call (what `opscheck iam-policy` prints)."""
+        return self.iam_action or f"{IAM_PREFIX.get(self.service, self.service)}:{self.name}"
 
 
 def is_read_only(service: str, operation: str) -> bool:
