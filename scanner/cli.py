@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -16,6 +17,7 @@ from scanner import config as configuration
 from scanner.baseline import Baseline
 from scanner.checkov import CheckovUnavailable, find_checkov
 from scanner.model import Severity
+from scanner.progress import Progress, ProgressLine
 from scanner.results import ScanOutcome, exit_code
 from scanner.rule import Rule
 from scanner.scan import OrgOptions, scan_aws, scan_iac, scan_org
@@ -263,7 +265,8 @@ def read_baseline(path: str | None) -> Baseline | None:
 
 
 def run_scan(args: argparse.Namespace, formats: list[str], baseline: Baseline | None) -> ScanOutcome:
-    """The scan the arguments (and the configuration) ask for, outputs checked first."""
+    """The scan the arguments (and the configuration) ask for, outputs checked first. Live
+    scans show their progress on a terminal (not with --no-progress or --quiet)."""
     config = read_config(args.config)
     args.fail_on = args.fail_on or config.scan.fail_on or "low"
     if args.paths and args.aws:
@@ -310,10 +313,13 @@ def run_scan(args: argparse.Namespace, formats: list[str], baseline: Baseline | 
     )
     org = _org_options(args, config) if args.org else None
     check_outputs(formats, args)
+    progress = Progress(log=sys.stderr if args.verbose else None)
+    shown = sys.stderr.isatty() and not args.no_progress and not args.quiet
     try:
-        if org is not None:
-            return scan_org(options, org, rules, load_errors, config.metrics, config, baseline)
-        return scan_aws(options, rules, load_errors, config.metrics, config, baseline)
+        with ProgressLine(progress, sys.stderr) if shown else contextlib.nullcontext():
+            if org is not None:
+                return scan_org(options, org, rules, load_errors, config.metrics, config, baseline, progress)
+            return scan_aws(options, rules, load_errors, config.metrics, config, baseline, progress)
     except ConfigurationError as exc:
         raise UsageError(str(exc)) from exc
 

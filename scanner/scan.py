@@ -20,6 +20,7 @@ from scanner.config import Config
 from scanner.inventory import Inventory
 from scanner.lib.metrics import DEFAULT_WINDOW, MetricWindow
 from scanner.model import Resource, Result, ScanError
+from scanner.progress import Progress
 from scanner.results import ScanOutcome
 from scanner.rule import Rule
 from scanner.sources import discovery
@@ -57,6 +58,7 @@ def scan_aws(
     metric_window: MetricWindow = DEFAULT_WINDOW,
     config: Config | None = None,
     baseline: Baseline | None = None,
+    progress: Progress | None = None,
 ) -> ScanOutcome:
     """Scan one live account with the given rules; metrics over `metric_window`; the
     configuration's suppressions, then the baseline, applied."""
@@ -64,7 +66,7 @@ def scan_aws(
     errors = list(extra_errors or [])
     rules = _runnable(rules, errors)
     try:
-        collected = collect_account(options, engine.needs(rules), metric_window)
+        collected = collect_account(options, engine.needs(rules), metric_window, progress)
     except SourceUnavailable as exc:
         errors.append(exc.error)
         return _nothing_scanned(rules, errors, started, t0, exc.error.message)
@@ -134,6 +136,7 @@ def scan_org(
     metric_window: MetricWindow = DEFAULT_WINDOW,
     config: Config | None = None,
     baseline: Baseline | None = None,
+    progress: Progress | None = None,
 ) -> ScanOutcome:
     """Scan every active account of the organization (as narrowed) into one outcome. An
     account that cannot be entered or read is in the targets as not scanned, with the reason
@@ -152,6 +155,9 @@ def scan_org(
         return _nothing_scanned(rules, errors, started, t0, fatal, guard.snapshot())
     targets, chosen = _org_scope(accounts, org)
     window = metric_window.at(metric_window.bounds()[1])  # one window for every account
+    if progress is not None:
+        progress.accounts(len(chosen))
+        progress.count_calls(lambda: guard.total)
 
     def collect(account: OrgAccount) -> tuple[OrgAccount, LiveCollection | ScanError]:
         role = (
@@ -167,9 +173,15 @@ def scan_org(
             external_id=org.external_id if role else None,
         )
         try:
-            return account, collect_account(member, needs, window)
+            return account, collect_account(member, needs, window, progress)
         except SourceUnavailable as exc:
-            return account, replace(exc.error, account_id=exc.error.account_id or account.id)
+            error = replace(exc.error, account_id=exc.error.account_id or account.id)
+            if progress is not None:
+                progress.error(error)
+            return account, error
+        finally:
+            if progress is not None:
+                progress.account_done()
 
     results: list[Result] = []
     calls: Counter[str] = Counter(guard.snapshot())

@@ -315,7 +315,7 @@ def test_live_scans_take_regions_workers_and_the_metric_window_from_the_configur
 
     seen = {}
 
-    def fake_scan_aws(options, rules, errors, window, config, baseline):
+    def fake_scan_aws(options, rules, errors, window, config, baseline, progress):
         seen.update(regions=options.regions, workers=options.max_workers, window=window, rules=rules)
         raise cli.UsageError("stop here")
 

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
+from scanner.progress import Progress
+
 
 @dataclass(frozen=True)
 class Task:
@@ -23,6 +25,7 @@ def run_tasks(
     tasks: Iterable[Task],
     max_workers: int,
     on_crash: Callable[[Task, BaseException], None],
+    progress: Progress | None = None,
 ) -> None:
     """Run tasks and their follow-ups to completion. A crashing task is reported via
     `on_crash` and the others carry on."""
@@ -31,6 +34,8 @@ def run_tasks(
 
     def submit(task: Task) -> None:
         pending[pool.submit(task.fn)] = task
+        if progress is not None:
+            progress.task_added()
 
     try:
         for task in tasks:
@@ -39,6 +44,8 @@ def run_tasks(
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             for future in done:
                 task = pending.pop(future)
+                if progress is not None:
+                    progress.task_done()
                 exc = future.exception()
                 if exc is not None:
                     on_crash(task, exc)

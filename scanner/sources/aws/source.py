@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from scanner.inventory import Inventory
 from scanner.lib.arn import partition_of_region
 from scanner.model import CollectionGap, ScanError, Scope
+from scanner.progress import Progress
 from scanner.sources.aws import metrics
 from scanner.sources.aws.collectors import COLLECTORS, collectors_for
 from scanner.sources.aws.collectors.base import CollectContext, Sink
@@ -76,20 +77,25 @@ def collect_account(
     options: AwsOptions,
     needs: Mapping[str, frozenset[str]],
     metric_window: metrics.MetricWindow = metrics.DEFAULT_WINDOW,
+    progress: Progress | None = None,
 ) -> LiveCollection:
     needs = metrics.with_prerequisites(needs)
     guard = CallGuard(required_operations(needs))
+    if progress is not None:
+        progress.count_calls(lambda: guard.total)
     started = dt.datetime.now(dt.UTC).replace(microsecond=0)
     try:
         session = AccountSession(options, guard)
     except ApiFailure as failure:
         raise SourceUnavailable(failure.error) from failure
 
-    sink = Sink()
+    sink = Sink(listener=progress.error if progress is not None else None)
     if options.regions:
         regions, all_regions = sorted(set(options.regions)), False
     else:
         regions, all_regions = _enabled_regions(session, sink)
+    if progress is not None:
+        progress.add_regions(len(regions))
     ctx = CollectContext(session, sink, regions, needs)
     tasks: list[Task] = []
     for collector in collectors_for(set(needs)):
@@ -107,9 +113,11 @@ def collect_account(
         else:
             sink.error(error)
 
-    run_tasks(tasks, options.max_workers, crashed)
+    run_tasks(tasks, options.max_workers, crashed, progress)
     # Second phase, once every resource is known: CloudWatch metrics in batches per region.
-    run_tasks(metrics.metric_tasks(ctx, list(sink.resources), metric_window), options.max_workers, crashed)
+    run_tasks(
+        metrics.metric_tasks(ctx, list(sink.resources), metric_window), options.max_workers, crashed, progress
+    )
 
     scope = Scope(
         kind="aws-account",

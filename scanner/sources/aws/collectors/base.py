@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import threading
 import urllib.parse
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -27,6 +27,8 @@ class Sink:
     errors: list[ScanError] = field(default_factory=list)
     gaps: list[CollectionGap] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Told of each error as it is recorded (the progress display and --verbose).
+    listener: Callable[[ScanError], None] | None = None
 
     def add(self, resource: Resource) -> None:
         with self._lock:
@@ -35,6 +37,8 @@ class Sink:
     def error(self, error: ScanError) -> None:
         with self._lock:
             self.errors.append(error)
+        if self.listener is not None:
+            self.listener(error)
 
     def gap(self, gap: CollectionGap, report: bool = True) -> None:
         """Record a gap; `report=False` when its error is already reported (one failed
@@ -43,6 +47,8 @@ class Sink:
             self.gaps.append(gap)
             if report:
                 self.errors.append(gap.error)
+        if report and self.listener is not None:
+            self.listener(gap.error)
 
 
 class CollectContext:
