@@ -33,8 +33,9 @@ ACTION = REPO / "action.yml"
 WORKFLOWS = REPO / "examples" / "workflows"
 PR_WORKFLOW = WORKFLOWS / "pull-request-iac.yml"
 NIGHTLY_WORKFLOW = WORKFLOWS / "nightly-org-scan.yml"
+SHARDED_WORKFLOW = WORKFLOWS / "nightly-org-sharded.yml"
 HOOKS = REPO / ".pre-commit-hooks.yaml"
-GITHUB_FILES = [ACTION, PR_WORKFLOW, NIGHTLY_WORKFLOW]
+GITHUB_FILES = [ACTION, PR_WORKFLOW, NIGHTLY_WORKFLOW, SHARDED_WORKFLOW]
 # The interpreter running the tests lives in the project's virtual environment, next to the
 # `opscheck` console script the action's steps call (setup-python + pip on a runner).
 VENV_BIN = Path(sys.executable).parent
@@ -663,12 +664,17 @@ def test_pre_commit_hook_runs_like_opscheck(workspace: Path) -> None:
 
 
 def run_workflow_step(
-    step_id: str, cwd: Path, context: Mapping[str, Any], bin_dirs: tuple[Path, ...] = (VENV_BIN,)
+    step_id: str,
+    cwd: Path,
+    context: Mapping[str, Any],
+    bin_dirs: tuple[Path, ...] = (VENV_BIN,),
+    workflow: Path = NIGHTLY_WORKFLOW,
+    job: str = "scan",
 ) -> tuple[int, dict[str, str], str, str]:
-    """One step of the nightly job as a runner runs a `run:` without `shell:` (`bash -e`):
-    (exit code, outputs, job summary, log)."""
-    wf = load(NIGHTLY_WORKFLOW)
-    step = next(s for s in wf["jobs"]["scan"]["steps"] if s.get("id") == step_id or s.get("name") == step_id)
+    """One step of a workflow's job (the nightly's scan by default) as a runner runs a `run:`
+    without `shell:` (`bash -e`): (exit code, outputs, job summary, log)."""
+    wf = load(workflow)
+    step = next(s for s in wf["jobs"][job]["steps"] if s.get("id") == step_id or s.get("name") == step_id)
     output, summary, script = cwd / ".output", cwd / ".summary", cwd / ".step.sh"
     output.write_text("")
     summary.write_text("")
@@ -812,3 +818,76 @@ def test_nightly_results_artifact_unpacks_where_the_diff_reads_it() -> None:
     upload = next(s for s in wf["jobs"]["scan"]["steps"] if s.get("name") == "Upload results")
     paths = upload["with"]["path"].split()
     assert "out/opscheck.json" in paths and all(p.startswith("out/") and "/" not in p[4:] for p in paths)
+
+
+# -- the sharded nightly ---------------------------------------------------------------------
+
+
+def test_sharded_workflow_shape() -> None:
+    wf = load(SHARDED_WORKFLOW)
+    shards = int(wf["env"]["SHARDS"])
+    assert wf["jobs"]["scan"]["strategy"]["matrix"]["shard"] == list(range(1, shards + 1))
+    assert wf["jobs"]["scan"]["strategy"]["fail-fast"] is False
+    assert wf["permissions"] == {}
+    assert wf["jobs"]["scan"]["permissions"] == {"contents": "read", "id-token": "write"}
+    # The merge job holds no AWS role: it only reads the shards' artifacts.
+    assert wf["jobs"]["merge"]["permissions"] == {"contents": "read", "security-events": "write"}
+    assert not any("aws-actions" in s.get("uses", "") for s in wf["jobs"]["merge"]["steps"])
+    assert wf["jobs"]["merge"]["needs"] == "scan" and wf["jobs"]["merge"]["if"] == "always()"
+    parser = build_parser()
+    for _, step in steps_of(SHARDED_WORKFLOW):
+        for argv in opscheck_commands(step.get("run", "")):
+            parser.parse_args([a.replace("${SHARD}/${SHARDS}", "1/4") for a in argv[1:]])
+
+
+@pytest.mark.parametrize("code, step_rc", [(0, 0), (1, 0), (2, 2)])
+def test_each_shard_scans_its_own_part(tmp_path: Path, code: int, step_rc: int) -> None:
+    bin_dir, record = tmp_path / "bin", tmp_path / "argv"
+    bin_dir.mkdir()
+    (bin_dir / "opscheck").write_text(
+        f'#!/bin/bash\nprintf "%s\\n" "$@" > {shlex.quote(str(record))}\nexit {code}\n'
+    )
+    (bin_dir / "opscheck").chmod(0o755)
+    for shard in (1, 4):
+        rc, _, _, log = run_workflow_step(
+            "Scan this shard", tmp_path, {"matrix": {"shard": shard}}, (bin_dir,), SHARDED_WORKFLOW, "scan"
+        )
+        assert rc == step_rc, log
+        argv = record.read_text().splitlines()
+        assert argv[argv.index("--shard") + 1] == f"{shard}/4"
+        assert argv[argv.index("-o") + 1] == f"shard-{shard}.json"
+        assert argv[argv.index("--fail-on") + 1] == "none"
+
+
+def test_the_merge_job_merges_every_shard_and_says_when_one_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "shards").mkdir()
+    for k, path in enumerate(
+        ("examples/terraform", "examples/cloudformation", "examples/terraform", "examples/cloudformation")
+    ):
+        subprocess.run(
+            [
+                str(VENV_BIN / "opscheck"),
+                "scan",
+                str(REPO / path),
+                "--format",
+                "json",
+                "-o",
+                str(tmp_path / "shards" / f"shard-{k + 1}.json"),
+            ],
+            cwd=REPO,
+            capture_output=True,
+            timeout=300,
+        )
+    rc, _, summary, log = run_workflow_step(
+        "Merge the shards", tmp_path, {}, workflow=SHARDED_WORKFLOW, job="merge"
+    )
+    assert rc == 0, log
+    merged = json.loads((tmp_path / "out" / "opscheck.json").read_text())
+    assert len(merged["scan"]["merged_from"]) == 4
+    assert (tmp_path / "out" / "opscheck.sarif").exists() and (tmp_path / "out" / "opscheck.html").exists()
+    assert " fail" in summary
+    (tmp_path / "shards" / "shard-4.json").unlink()
+    rc, _, _, log = run_workflow_step(
+        "Merge the shards", tmp_path, {}, workflow=SHARDED_WORKFLOW, job="merge"
+    )
+    assert rc != 0 and "::error::only 3 of 4 shards produced results" in log
