@@ -20,7 +20,7 @@ from scanner.model import Severity
 from scanner.progress import Progress, ProgressLine
 from scanner.results import ScanOutcome, exit_code
 from scanner.rule import Rule
-from scanner.scan import OrgOptions, scan_aws, scan_iac, scan_org
+from scanner.scan import LiveSettings, OrgOptions, scan_aws, scan_iac, scan_org
 from scanner.sources.aws.organization import DEFAULT_ROLE, Shard
 from scanner.sources.aws.session import AwsOptions, ConfigurationError
 from scanner.sources.aws.source import invalid_regions
@@ -314,12 +314,13 @@ def run_scan(args: argparse.Namespace, formats: list[str], baseline: Baseline | 
     org = _org_options(args, config) if args.org else None
     check_outputs(formats, args)
     progress = Progress(log=sys.stderr if args.verbose else None)
+    settings = LiveSettings(config.metrics, config, baseline, progress)
     shown = sys.stderr.isatty() and not args.no_progress and not args.quiet
     try:
         with ProgressLine(progress, sys.stderr) if shown else contextlib.nullcontext():
             if org is not None:
-                return scan_org(options, org, rules, load_errors, config.metrics, config, baseline, progress)
-            return scan_aws(options, rules, load_errors, config.metrics, config, baseline, progress)
+                return scan_org(options, org, rules, load_errors, settings)
+            return scan_aws(options, rules, load_errors, settings)
     except ConfigurationError as exc:
         raise UsageError(str(exc)) from exc
 

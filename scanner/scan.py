@@ -51,28 +51,36 @@ def _iso(t: dt.datetime) -> str:
     return t.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+@dataclass(frozen=True)
+class LiveSettings:
+    """How a live scan (one account or an organization) runs beyond what it scans: the
+    metric window, the configuration's suppressions, a baseline, a progress display."""
+
+    metric_window: MetricWindow = DEFAULT_WINDOW
+    config: Config | None = None
+    baseline: Baseline | None = None
+    progress: Progress | None = None
+
+
 def scan_aws(
     options: AwsOptions,
     rules: list[Rule],
     extra_errors: list[ScanError] | None = None,
-    metric_window: MetricWindow = DEFAULT_WINDOW,
-    config: Config | None = None,
-    baseline: Baseline | None = None,
-    progress: Progress | None = None,
+    settings: LiveSettings = LiveSettings(),  # frozen: one shared default is safe
 ) -> ScanOutcome:
-    """Scan one live account with the given rules; metrics over `metric_window`; the
-    configuration's suppressions, then the baseline, applied."""
+    """Scan one live account with the given rules; the configuration's suppressions, then
+    the baseline, applied."""
     started, t0 = _now(), time.monotonic()
     errors = list(extra_errors or [])
     rules = _runnable(rules, errors)
     try:
-        collected = collect_account(options, engine.needs(rules), metric_window, progress)
+        collected = collect_account(options, engine.needs(rules), settings.metric_window, settings.progress)
     except SourceUnavailable as exc:
         errors.append(exc.error)
         return _nothing_scanned(rules, errors, started, t0, exc.error.message)
     results, rule_errors = engine.evaluate(rules, collected.inventory)
-    used = _suppress(results, collected.inventory, config, started.date())
-    baselined = baseline.apply(results) if baseline else None
+    used = _suppress(results, collected.inventory, settings.config, started.date())
+    baselined = settings.baseline.apply(results) if settings.baseline else None
     errors.extend(collected.errors)
     errors.extend(rule_errors)
     scope = collected.inventory.scopes[0]
@@ -133,10 +141,7 @@ def scan_org(
     org: OrgOptions,
     rules: list[Rule],
     extra_errors: list[ScanError] | None = None,
-    metric_window: MetricWindow = DEFAULT_WINDOW,
-    config: Config | None = None,
-    baseline: Baseline | None = None,
-    progress: Progress | None = None,
+    settings: LiveSettings = LiveSettings(),  # frozen: one shared default is safe
 ) -> ScanOutcome:
     """Scan every active account of the organization (as narrowed) into one outcome. An
     account that cannot be entered or read is in the targets as not scanned, with the reason
@@ -154,7 +159,8 @@ def scan_org(
         fatal = f"the organization's accounts could not be listed: {failure.error.message}"
         return _nothing_scanned(rules, errors, started, t0, fatal, guard.snapshot())
     targets, chosen = _org_scope(accounts, org)
-    window = metric_window.at(metric_window.bounds()[1])  # one window for every account
+    progress = settings.progress
+    window = settings.metric_window.at(settings.metric_window.bounds()[1])  # one window for every account
     if progress is not None:
         progress.accounts(len(chosen))
         progress.count_calls(lambda: guard.total)
@@ -202,8 +208,8 @@ def scan_org(
             inventories.append(got.inventory)
             targets.append(_target(account.id, account.name, regions=list(scope.regions)))
     results.sort(key=Result.sort_key)
-    used = _suppress(results, [r for inv in inventories for r in inv], config, started.date())
-    baselined = baseline.apply(results) if baseline else None
+    used = _suppress(results, [r for inv in inventories for r in inv], settings.config, started.date())
+    baselined = settings.baseline.apply(results) if settings.baseline else None
     scanned = [t for t in targets if t.get("scanned")]
     fatal = None
     if not scanned:

@@ -315,8 +315,10 @@ def test_live_scans_take_regions_workers_and_the_metric_window_from_the_configur
 
     seen = {}
 
-    def fake_scan_aws(options, rules, errors, window, config, baseline, progress):
-        seen.update(regions=options.regions, workers=options.max_workers, window=window, rules=rules)
+    def fake_scan_aws(options, rules, errors, settings):
+        seen.update(
+            regions=options.regions, workers=options.max_workers, window=settings.metric_window, rules=rules
+        )
         raise cli.UsageError("stop here")
 
     monkeypatch.setattr(cli, "scan_aws", fake_scan_aws)

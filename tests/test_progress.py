@@ -10,7 +10,7 @@ import re
 from scanner.cli import main
 from scanner.model import ScanError
 from scanner.progress import Progress, ProgressLine
-from scanner.scan import scan_aws
+from scanner.scan import LiveSettings, scan_aws
 from scanner.sources.aws.session import AwsOptions
 from tests.testkit import inject_error, rules, trail
 
@@ -25,7 +25,11 @@ class Terminal(io.StringIO):
 def test_the_counters_agree_with_the_scan(aws):
     trail(aws, "audit")
     progress = Progress()
-    out = scan_aws(AwsOptions(session=aws, regions=REGIONS), rules("CT001", "CT002"), progress=progress)
+    out = scan_aws(
+        AwsOptions(session=aws, regions=REGIONS),
+        rules("CT001", "CT002"),
+        settings=LiveSettings(progress=progress),
+    )
     assert progress.calls == sum(out.api_calls.values())
     assert progress.tasks_total == progress.tasks_done > 0
     assert progress.regions == 2 and progress.errors == 0
@@ -46,7 +50,11 @@ def test_verbose_logs_each_api_error_once_with_where_it_happened(aws):
     )
     log = io.StringIO()
     progress = Progress(log=log)
-    out = scan_aws(AwsOptions(session=aws, regions=REGIONS), rules("CT001", "CT002"), progress=progress)
+    out = scan_aws(
+        AwsOptions(session=aws, regions=REGIONS),
+        rules("CT001", "CT002"),
+        settings=LiveSettings(progress=progress),
+    )
     lines = log.getvalue().splitlines()
     assert sorted(lines) == sorted(
         f"opscheck: api error (account 123456789012): cloudtrail:DescribeTrails in {region} access denied "
