@@ -356,6 +356,11 @@ def _scan_paths(
             ("--role-arn", args.role_arn),
             ("--endpoint-url", args.endpoint_url),
             ("--max-workers", args.max_workers),
+            ("--org", args.org),
+            ("--org-role", args.org_role),
+            ("--accounts", args.accounts),
+            ("--shard", args.shard),
+            ("--max-accounts", args.max_accounts),
         )
         if value
     ]

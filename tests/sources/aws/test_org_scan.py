@@ -154,6 +154,8 @@ def test_the_command_line(aws, org, tmp_path, monkeypatch, capsys):
         assert message in capsys.readouterr().err
     assert main(["scan", "--aws", "--shard", "1/2"], out=io.StringIO()) == 2
     assert "--shard only apply with --org" in capsys.readouterr().err
+    assert main(["scan", "examples", "--org", "--shard", "1/2"], out=io.StringIO()) == 2
+    assert "--org, --shard only apply to --aws scans" in capsys.readouterr().err
 
 
 def test_shards_merged_give_the_whole_organization(aws, org, tmp_path):
