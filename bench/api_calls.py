@@ -27,6 +27,13 @@ AZ_LISTINGS = (
     "application-autoscaling:DescribeScalableTargets",
 )
 RS_LISTINGS = ("ec2:DescribeInstances", "ec2:DescribeVolumes")
+# Monitoring pack: alarms and log groups are regional and have no server-side filter by what
+# the rules look for (an EndpointName dimension, a retention), so one paginated listing per
+# region each is the least; the pages (100 alarms, 50 log groups) are not calls we can save.
+MON_LISTINGS = {
+    "cloudwatch:DescribeAlarms": "one per region (metric alarms, paginated): MON001 matches dimensions locally",
+    "logs:DescribeLogGroups": "one per region (paginated): the retention comes with the listing",
+}
 
 
 def main() -> None:
@@ -186,6 +193,12 @@ def main() -> None:
     for op in RS_LISTINGS:
         if op in calls:
             minimum[op] = (regions, "one per region")
+    # Monitoring pack, when its rules run. Its endpoints, variants and scalable targets are the
+    # ones the lines above already count (read once for every pack); the log groups that
+    # EventBridge targets name join the listed ones: DescribeResourcePolicies stays as above.
+    for op, why in MON_LISTINGS.items():
+        if op in calls:
+            minimum[op] = (regions, why)
     if "ec2:DescribeInstanceTypes" in calls:
         instance_regions = {r.resource.region for r in outcome.results if r.resource.type == INSTANCE}
         minimum["ec2:DescribeInstanceTypes"] = (

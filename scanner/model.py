@@ -131,6 +131,17 @@ LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
 VOLUME = "AWS::EC2::Volume"
 INSTANCE_TYPE = "AWS::EC2::InstanceType"  # not a CloudFormation type: opscheck's record of one
 
+# Monitoring (MON rules). CloudFormation properties; live-only facts in `observed`.
+#   CloudWatch Alarm (metric alarms only; a composite alarm watches alarms, not metrics):
+#     AlarmName, Namespace, MetricName, Dimensions [{Name, Value}], Metrics (metric math)
+#     [{Id, Expression, AccountId, MetricStat {Metric {Namespace, MetricName, Dimensions}}}],
+#     ActionsEnabled (default true), AlarmActions; observed StateValue
+#   Logs LogGroup (see the EventBridge block too): RetentionInDays (absent: never expires),
+#     LogGroupClass; observed RetentionPolicyName (live: an account-level retention policy
+#     sets RetentionInDays), Listed (live: the group was in its region's DescribeLogGroups)
+#   SageMaker endpoints and scalable targets: as in the availability-zone block.
+ALARM = "AWS::CloudWatch::Alarm"
+
 
 class Severity(enum.StrEnum):
     CRITICAL = "critical"

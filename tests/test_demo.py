@@ -118,6 +118,29 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
     assert rs[("RS002", "recsys-ranker")]["status"] == "unknown"  # no datapoints
     assert rs[("RS007", "inference-api")]["status"] == "pass"  # a healthy target, 48,000 requests a day
     assert rs[("RS007", "feature-grpc")]["status"] == "fail"  # no targets at all
+    # Monitoring: alarms on two endpoints (one through metric math), none on churn-predictor;
+    # autoscaling on recsys-ranker and churn-predictor (held at four, RS002), not on fraud-scorer;
+    # log groups forever, too short, long enough. Each log
+    # group once, also those an EventBridge target names (listed, and read for their policy).
+    mon = [
+        (r["rule_id"], r["resource"]["name"], r["status"])
+        for r in doc["results"]
+        if r["rule_id"].startswith("MON")
+    ]
+    assert sorted(mon) == [
+        ("MON001", "churn-predictor", "fail"),
+        ("MON001", "fraud-scorer", "pass"),
+        ("MON001", "recsys-ranker", "pass"),  # metric math: errors / invocations
+        ("MON002", "churn-predictor", "pass"),
+        ("MON002", "fraud-scorer", "fail"),
+        ("MON002", "recsys-ranker", "pass"),
+        ("MON003", "/aws/cloudtrail/platform-audit", "fail"),  # never expires
+        ("MON003", "/aws/events/ml-audit", "pass"),
+        ("MON003", "/aws/events/ml-training-runs", "pass"),
+        ("MON003", "/aws/lambda/batch-ingest", "fail"),  # 30 days
+        ("MON003", "/aws/lambda/score-features", "pass"),
+        ("MON003", "/aws/sagemaker/Endpoints/fraud-scorer", "fail"),
+    ]
     calls = doc["scan"]["stats"]["api_calls_by_operation"]
     regions = len(doc["scan"]["targets"][0]["regions"])
     # Scaling policies: one read in the one region with SageMaker scalable targets.
@@ -126,6 +149,7 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
     # one health read for the one group a load balancer uses.
     assert calls["elbv2:DescribeTargetGroups"] == 1
     assert calls["elbv2:DescribeTargetHealth"] == 1
+    assert calls["cloudwatch:DescribeAlarms"] == calls["logs:DescribeLogGroups"] == regions
     assert calls["cloudtrail:DescribeTrails"] == regions
     assert calls["cloudtrail:GetTrailStatus"] == 2
     # Every bus described and listed once (a default bus per region, ml-events), every rule's
@@ -178,5 +202,22 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
     assert iac_dlq[(events, "aws_cloudwatch_event_rule.training_state", "training-jobs")] == "pass"
     assert iac_dlq[(cfn, "EndpointStateRule", "endpoint-watcher")] == "pass"
     assert iac_dlq[(cfn, "EndpointStateRule", "endpoint-events")] == "pass"
+    # Monitoring in the examples: the Terraform endpoint has an alarm, the CloudFormation one
+    # none; neither variant autoscales; log groups kept a year, 30 days, forever.
+    mon_iac = {
+        (r["rule_id"], r["resource"]["id"]): r["status"]
+        for r in iac["results"]
+        if r["rule_id"].startswith("MON")
+    }
+    assert mon_iac == {
+        ("MON001", "aws_sagemaker_endpoint_configuration.churn"): "pass",
+        ("MON001", "ChurnEndpointConfig"): "fail",
+        ("MON002", "aws_sagemaker_endpoint_configuration.churn"): "fail",
+        ("MON002", "ChurnEndpointConfig"): "fail",
+        ("MON003", "aws_cloudwatch_log_group.churn_endpoint"): "pass",
+        ("MON003", "module.audit.aws_cloudwatch_log_group.trail"): "pass",
+        ("MON003", "aws_cloudwatch_log_group.batch_ingest"): "fail",  # 30 days
+        ("MON003", "EndpointWatcherLogs"): "fail",  # never expires
+    }
     # The SAM events' implicit rules keep their findings.
     assert iac_dlq[(cfn, "IngestFunctionNightly", "IngestFunctionNightlyLambdaTarget")] == "fail"

@@ -82,6 +82,9 @@ BUILT_IN = {
     "RS007": "elb-idle",
     "RS008": "instance-previous-generation",
     "RS009": "instance-size-over-limit",
+    "MON001": "sagemaker-endpoint-no-alarms",
+    "MON002": "sagemaker-endpoint-no-autoscaling",
+    "MON003": "log-group-no-retention",
 }
 
 
@@ -219,8 +222,9 @@ def test_entry_points_discover_exactly_the_built_in_rules_without_errors():
             "CT": "rules.cloudtrail.",
             "DE": "rules.data_events.",
             "EB": "rules.eventbridge.",
+            "MON": "rules.monitoring.",
         }
-        assert r.module.startswith(packs[r.id[:2]]), (r.id, r.module)
+        assert r.module.startswith(packs[r.id.rstrip("0123456789")]), (r.id, r.module)
 
 
 def test_built_in_rules_come_only_from_the_entry_point_group(monkeypatch):

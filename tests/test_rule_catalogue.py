@@ -62,6 +62,9 @@ CATALOGUE = {
     "RS007": ("elb-idle", "low", "rightsizing"),
     "RS008": ("instance-previous-generation", "low", "rightsizing"),
     "RS009": ("instance-size-over-limit", "medium", "rightsizing"),
+    "MON001": ("sagemaker-endpoint-no-alarms", "medium", "monitoring"),
+    "MON002": ("sagemaker-endpoint-no-autoscaling", "low", "monitoring"),
+    "MON003": ("log-group-no-retention", "low", "monitoring"),
 }
 
 # Controls RULES.md names in the "fails when" column: (accepted framework keys, control).
@@ -80,6 +83,7 @@ NAMED_CONTROLS = {
     "AZ004": [(("AWS-FSBP",), "ELB.10"), (("AWS-FSBP",), "ELB.13")],
     "AZ005": [(("AWS-FSBP",), "SageMaker.4")],
     "AZ006": [(("AWS-FSBP",), "ElastiCache.3")],
+    "MON003": [(("AWS-FSBP",), "CloudWatch.16")],
 }
 
 COMPLIANCE_KEYS = {"CIS-AWS-v5.0", "CIS-AWS-v1.4", "AWS-FSBP", "AWS-WA", "NIST-800-53-r5"}

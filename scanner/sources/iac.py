@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.model import (
+    ALARM,
     BUCKET,
     ENDPOINT,
     ENDPOINT_CONFIG,
@@ -50,6 +51,7 @@ NAME_PROPERTIES = {
     "AWS::RDS::DBInstance": "DBInstanceIdentifier",
     "AWS::RDS::DBCluster": "DBClusterIdentifier",
     "AWS::AutoScaling::AutoScalingGroup": "AutoScalingGroupName",
+    ALARM: "AlarmName",
 }
 
 

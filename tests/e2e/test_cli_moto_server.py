@@ -153,7 +153,7 @@ def test_json_document(server, account, tmp_path):
         f"DE00{i}" for i in range(1, 5)
     } | {f"EB{i:03d}" for i in range(1, 12)} | {f"AZ00{i}" for i in range(1, 9)} | {
         f"RS00{i}" for i in (1, 2, 3, 4, 5, 6, 7, 8, 9)
-    }
+    } | {f"MON00{i}" for i in range(1, 4)}
     for rule in doc["rules"]:
         assert set(rule) == {
             "id",
@@ -342,4 +342,4 @@ def test_python_dash_m_scanner_runs(server, account):
         timeout=60,
     )
     assert proc.returncode == 0
-    assert len(json.loads(proc.stdout)) == 41
+    assert len(json.loads(proc.stdout)) == 44

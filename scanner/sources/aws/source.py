@@ -114,6 +114,7 @@ def collect_account(
             sink.error(error)
 
     run_tasks(tasks, options.max_workers, crashed, progress)
+    sink.join_parts()
     # Second phase, once every resource is known: CloudWatch metrics in batches per region.
     run_tasks(
         metrics.metric_tasks(ctx, list(sink.resources), metric_window), options.max_workers, crashed, progress

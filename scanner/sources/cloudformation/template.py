@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.model import (
+    ALARM,
     EVENT_BUS,
     EVENT_BUS_POLICY,
     EVENT_RULE,
@@ -76,6 +77,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     EVENT_RULE: {"EventBusName": "default"},
     EVENT_BUS_POLICY: {"EventBusName": "default"},
     QUEUE: {"FifoQueue": False},
+    ALARM: {"ActionsEnabled": True},
 }
 
 

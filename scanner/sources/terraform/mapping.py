@@ -42,6 +42,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scanner.model import (
+    ALARM,
     AUTOSCALING_GROUP,
     BUCKET,
     CACHE_CLUSTER,
@@ -1026,6 +1027,70 @@ TABLES.update(
                 "throughput": F("Throughput", chosen=True),
                 "tags": F("Tags", convert=_tags),
             },
+        ),
+    }
+)
+
+
+# -- monitoring (MON001-MON003) ---------------------------------------------------------------
+# aws_cloudwatch_metric_alarm: `dimensions` and `metric_query` exclude each other in the
+# provider; dimension maps become CloudFormation's [{Name, Value}] lists, and a query's
+# `metric` block (metric_name, namespace, dimensions, period, stat, unit) CloudFormation's
+# MetricStat {Metric {...}, Period, Stat, Unit}. actions_enabled defaults to true.
+# aws_cloudwatch_log_group is mapped with the EventBridge types above (retention_in_days 0,
+# the provider's default, and absent both mean never expire: RetentionInDays absent).
+
+
+def _dimensions(value: Any) -> Any:
+    """A dimensions map -> CloudFormation's Dimensions list, in the order written."""
+    if isinstance(value, Mapping):
+        return [{"Name": name, "Value": v} for name, v in value.items()]
+    return value
+
+
+def _metric_stat(value: Any) -> Any:
+    """metric_query.metric -> MetricStat."""
+    block = _first(value)
+    if block is None:
+        return None
+    metric = map_values(
+        {
+            "namespace": F("Namespace"),
+            "metric_name": F("MetricName"),
+            "dimensions": F("Dimensions", convert=_dimensions),
+        },
+        block,
+    )
+    stat = map_values({"period": F("Period"), "stat": F("Stat"), "unit": F("Unit")}, block)
+    return {"Metric": metric, **stat}
+
+
+TABLES.update(
+    {
+        "aws_cloudwatch_metric_alarm": Table(
+            ALARM,
+            {
+                "alarm_name": F("AlarmName"),
+                "namespace": F("Namespace"),
+                "metric_name": F("MetricName"),
+                "dimensions": F("Dimensions", convert=_dimensions),
+                "metric_query": F(
+                    "Metrics",
+                    block={
+                        "id": F("Id"),
+                        "expression": F("Expression"),
+                        "label": F("Label"),
+                        "return_data": F("ReturnData"),
+                        "period": F("Period"),
+                        "account_id": F("AccountId"),
+                        "metric": F("MetricStat", convert=_metric_stat),
+                    },
+                ),
+                "actions_enabled": F("ActionsEnabled", default=True),
+                "alarm_actions": F("AlarmActions"),
+                "tags": F("Tags", convert=_tags),
+            },
+            name_attr="alarm_name",
         ),
     }
 )

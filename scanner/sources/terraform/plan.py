@@ -99,6 +99,8 @@ def _unknown_reference(expression: Any, what: str, prefix: str = "") -> Referenc
 
 
 _NOT_RESOURCES = ("var.", "local.", "module.", "data.", "path.", "terraform.", "self.")
+# The keys of one expression in `configuration` (a block's expressions are keyed by argument).
+_EXPRESSION_KEYS = frozenset({"references", "constant_value"})
 
 
 def _each_resource(expression: Any, prefix: str = "") -> list[Reference] | None:
@@ -149,8 +151,17 @@ def _apply_unknown(values: Any, unknown: Any, expressions: Any, what: str, prefi
         return _unknown_reference(expressions, what, prefix)
     if isinstance(unknown, Mapping):
         out = dict(values) if isinstance(values, Mapping) else {}
+        # A map argument written as one expression (`dimensions = { EndpointName =
+        # aws_sagemaker_endpoint.e.name }`): Terraform lists the references of the whole map,
+        # which stand for each of its elements known after apply (partially: the map may
+        # take values from elsewhere too).
+        whole = (
+            isinstance(expressions, Mapping) and bool(expressions) and set(expressions) <= _EXPRESSION_KEYS
+        )
         for key, flag in unknown.items():
-            sub_expr = expressions.get(key) if isinstance(expressions, Mapping) else None
+            sub_expr = (
+                expressions if whole else expressions.get(key) if isinstance(expressions, Mapping) else None
+            )
             if isinstance(sub_expr, list) and len(sub_expr) <= 1:
                 sub_expr = sub_expr[0] if sub_expr else None
             out[key] = _apply_unknown(out.get(key), flag, sub_expr, f"{what}.{key}", prefix)

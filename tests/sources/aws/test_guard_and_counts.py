@@ -99,6 +99,9 @@ def test_calls_are_counted_per_operation(aws):
         # Rightsizing collectors: one list per region each; no instance, so no instance types.
         "ec2:DescribeInstances": 3,
         "ec2:DescribeVolumes": 3,
+        # Monitoring collectors: alarms and log groups, one list per region each.
+        "cloudwatch:DescribeAlarms": 3,
+        "logs:DescribeLogGroups": 3,
     }
     assert trail_arn("regional", "eu-west-1") in {r.resource.id for r in outcome.results}
 

@@ -7,6 +7,7 @@ from scanner.sources.aws.collectors.application_autoscaling import ScalableTarge
 from scanner.sources.aws.collectors.autoscaling import AutoScalingGroupCollector
 from scanner.sources.aws.collectors.base import Collector
 from scanner.sources.aws.collectors.cloudtrail import CloudTrailCollector
+from scanner.sources.aws.collectors.cloudwatch_alarms import AlarmCollector
 from scanner.sources.aws.collectors.ebs_volumes import VolumeCollector
 from scanner.sources.aws.collectors.ec2_instances import InstanceCollector
 from scanner.sources.aws.collectors.efs import FileSystemCollector
@@ -14,6 +15,7 @@ from scanner.sources.aws.collectors.elasticache import CacheClusterCollector, Re
 from scanner.sources.aws.collectors.eventbridge import EventBridgeCollector
 from scanner.sources.aws.collectors.lambda_functions import LambdaFunctionCollector
 from scanner.sources.aws.collectors.load_balancers import ClassicLoadBalancerCollector, LoadBalancerCollector
+from scanner.sources.aws.collectors.log_groups import LogGroupCollector
 from scanner.sources.aws.collectors.network import NatGatewayCollector, RouteTableCollector, SubnetCollector
 from scanner.sources.aws.collectors.rds import DBClusterCollector, DBInstanceCollector
 from scanner.sources.aws.collectors.s3 import S3BucketCollector
@@ -41,6 +43,9 @@ COLLECTORS: tuple[Collector, ...] = (
     # Rightsizing (RS rules): instances and their types' facts, volumes
     InstanceCollector(),
     VolumeCollector(),
+    # Monitoring (MON rules): alarms, every log group (endpoints and scalable targets above)
+    AlarmCollector(),
+    LogGroupCollector(),
 )
 
 

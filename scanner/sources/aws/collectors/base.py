@@ -26,6 +26,9 @@ class Sink:
     resources: list[Resource] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
     gaps: list[CollectionGap] = field(default_factory=list)
+    # Parts of one resource that two independent reads fill (a log group listed for its
+    # retention, and read for its policy because a target names it), joined by `join_parts`.
+    parts: list[tuple[Resource, bool]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     # Told of each error as it is recorded (the progress display and --verbose).
     listener: Callable[[ScanError], None] | None = None
@@ -33,6 +36,29 @@ class Sink:
     def add(self, resource: Resource) -> None:
         with self._lock:
             self.resources.append(resource)
+
+    def add_part(self, resource: Resource, primary: bool) -> None:
+        with self._lock:
+            self.parts.append((resource, primary))
+
+    def join_parts(self) -> None:
+        """Every resource emitted in parts becomes one, once the reads are done (no thread
+        fills a part any more): the primary part (the listing) is the base, with its origin
+        and raw answer; the others add the properties and observed facts it lacks."""
+        with self._lock:
+            groups: dict[tuple[str, str], list[tuple[Resource, bool]]] = {}
+            for resource, primary in self.parts:
+                groups.setdefault((resource.type, resource.id), []).append((resource, primary))
+            self.parts = []
+            for pieces in groups.values():
+                ordered = [r for r, p in pieces if p] + [r for r, p in pieces if not p]
+                base = ordered[0]
+                for other in ordered[1:]:
+                    for key, value in other.properties.items():
+                        base.properties.setdefault(key, value)
+                    for key, value in other.observed.items():
+                        base.observed.setdefault(key, value)
+                self.resources.append(base)
 
     def error(self, error: ScanError) -> None:
         with self._lock:
@@ -144,6 +170,11 @@ class CollectContext:
 
     def emit(self, resource: Resource) -> None:
         self.sink.add(resource)
+
+    def emit_part(self, resource: Resource, primary: bool = False) -> None:
+        """Emit one part of a resource that another read may emit a part of too (same type
+        and id); the scan joins them into one (`Sink.join_parts`), `primary` as the base."""
+        self.sink.add_part(resource, primary)
 
     def gap(self, resource_type: str, region: str | None, failure: ApiFailure, *also: str) -> None:
         """`resource_type` could not be (fully) listed; `also`: further types the same

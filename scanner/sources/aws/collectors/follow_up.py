@@ -74,17 +74,23 @@ def read_and_emit(
     region: str | None,
     resources: list[Resource],
     fill: Callable[[], Iterable[Task] | None],
+    *,
+    part: bool = False,
 ) -> list[Task]:
     """Run `fill` (the reads), then emit `resources` as `fill` left the list, whatever
     happened. A crash inside opscheck turns whatever is still unread into an Unknown that
-    names the crash; the follow-ups `fill` returned are scheduled."""
+    names the crash; the follow-ups `fill` returned are scheduled. `part`: each resource is
+    a part another read may fill too (`CollectContext.emit_part`)."""
     tasks: list[Task] = []
     try:
         tasks = list(fill() or ())
     except Exception as exc:
         failed(resources, ctx.error(ctx.internal(what, exc, region)))
     for resource in resources:
-        ctx.emit(resource)
+        if part:
+            ctx.emit_part(resource)
+        else:
+            ctx.emit(resource)
     return tasks
 
 

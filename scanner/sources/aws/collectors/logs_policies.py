@@ -1,6 +1,10 @@
 """CloudWatch Logs resource policies for log-group targets: the region's account-level
 policies (one listing per region, however many log-group targets it has) and each target log
 group's own policy (policyScope RESOURCE). Follow-up reads (see follow_up.py).
+
+A target's log group is emitted as a part (`CollectContext.emit_part`): when a rule also
+lists every log group (log_groups.py, MON003), the listed group and the policy read join
+into one resource, each read made once.
 """
 
 from __future__ import annotations
@@ -116,7 +120,8 @@ def read_log_group(ctx: CollectContext, region: str, group_arn: str, name: str) 
             return
         group.properties["ResourcePolicyDocument"] = None
 
-    return read_and_emit(ctx, f"reading the resource policy of {group_arn}", region, [group], fill)
+    # A part: when MON003 lists the region's log groups, the listing brings the rest of it.
+    return read_and_emit(ctx, f"reading the resource policy of {group_arn}", region, [group], fill, part=True)
 
 
 def _same_group(value: Any, group_arn: str) -> bool:

@@ -1,0 +1,1 @@
+"""Monitoring (family `monitoring`): MON001-MON003."""
