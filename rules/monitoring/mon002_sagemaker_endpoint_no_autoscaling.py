@@ -1,17 +1,16 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from rules.monitoring.common import Subject, subjects
 from scanner.inventory import Inventory
+from scanner.lib.endpoint_scaling import names_other_endpoints, sagemaker_targets, scales_variant
 from scanner.model import (
     ENDPOINT,
     ENDPOINT_CONFIG,
     SCALABLE_TARGET,
-    Reference,
     Resource,
     Result,
     Scope,
@@ -101,11 +100,7 @@ def mon002(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
     region whose scalable targets could not be listed is unknown, not a fail.
     """
     for scope in inventory.scopes:
-        targets = [
-            t
-            for t in inventory.of_type(SCALABLE_TARGET, scope)
-            if t.get("ServiceNamespace") in ("sagemaker", None)
-        ]
+        targets = sagemaker_targets(inventory, scope)
         for subject in subjects(inventory, scope):
             result = _judge(ctx, inventory, scope, subject, targets)
             if result is not None:
@@ -241,9 +236,9 @@ def _endpoint_target(
     unsure: list[str] = []
     others = {e.id for e in inventory.of_type(ENDPOINT, scope)} - {endpoint.id}
     for target in targets:
-        if _names_other_endpoints(target.get("ResourceId"), others):
+        if names_other_endpoints(target.get("ResourceId"), others):
             continue  # `endpoint/${aws_sagemaker_endpoint.other.name}/...`: another endpoint's
-        matched = _scales_variant(target, scope, endpoint, variant)
+        matched = scales_variant(target, scope, endpoint, variant)
         if matched is False:
             continue
         if matched is None:
@@ -262,54 +257,3 @@ def _endpoint_target(
     if unsure:
         return _Variant(None, "; ".join(unsure))
     return _Variant(False, "")
-
-
-def _names_other_endpoints(resource_id: Any, others: set[str]) -> bool:
-    """Is a declared ResourceId built from other declared endpoints only (IaC)?"""
-    parts = getattr(resource_id, "parts", None) or (
-        (resource_id,) if isinstance(resource_id, Reference) else ()
-    )
-    refs = [p for p in parts if isinstance(p, Reference)]
-    return bool(refs) and all(r.target in others for r in refs)
-
-
-# -- until scanner/lib/endpoint_scaling.py is shared ------------------------------------------------
-
-INSTANCE_COUNT = "sagemaker:variant:DesiredInstanceCount"
-_RESOURCE_ID = re.compile(r"^endpoint/(?P<endpoint>[^/]+)/variant/(?P<variant>[^/]+)$")
-_ENDPOINT = "\0endpoint\0"
-
-
-def _scales_variant(target: Resource, scope: Scope, endpoint: Resource, variant: str) -> bool | None:
-    if scope.is_live and target.region != endpoint.region:
-        return False
-    dimension = target.get("ScalableDimension")
-    if isinstance(dimension, str) and dimension != INSTANCE_COUNT:
-        return False
-    text = _as_text(target.get("ResourceId"), endpoint)
-    if text is None:
-        return None
-    m = _RESOURCE_ID.match(text)
-    if m is None:
-        return False
-    if m["endpoint"] not in {endpoint.name, str(endpoint.get("EndpointName")), _ENDPOINT}:
-        return None if "\0" in m["endpoint"] else False
-    if "\0" in m["variant"]:
-        return None
-    return m["variant"] == variant
-
-
-def _as_text(value: Any, endpoint: Resource) -> str | None:
-    if isinstance(value, str):
-        return value
-    parts = getattr(value, "parts", None)
-    if parts:
-        return "".join(
-            p
-            if isinstance(p, str)
-            else _ENDPOINT
-            if isinstance(p, Reference) and p.target == endpoint.id
-            else "\0"
-            for p in parts
-        )
-    return None

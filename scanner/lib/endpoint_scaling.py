@@ -52,6 +52,17 @@ def names_variant(resource_id: Any, endpoint: Resource, variant: str) -> bool | 
     return m["variant"] == variant
 
 
+def names_other_endpoints(resource_id: Any, others: set[str] | frozenset[str]) -> bool:
+    """Is a declared ResourceId built from other declared endpoints only (IaC:
+    `endpoint/${aws_sagemaker_endpoint.other.name}/variant/V` is not this endpoint's, where
+    `names_variant` can only say it may be)? `others`: the ids of the other endpoints."""
+    parts = getattr(resource_id, "parts", None) or (
+        (resource_id,) if isinstance(resource_id, Reference) else ()
+    )
+    refs = [p for p in parts if isinstance(p, Reference)]
+    return bool(refs) and all(r.target in others for r in refs)
+
+
 def _as_text(value: Any, endpoint: Resource) -> str | None:
     if isinstance(value, str):
         return value
