@@ -125,6 +125,9 @@ def _judge(
             seen = f"{_alarms(checked)} in {region} checked" if checked else f"no alarm in {region}"
         else:
             seen = f"{_alarms(checked)} declared here checked" if checked else "no alarm is declared here"
+        near = per_endpoint[unwatched[0]].evidence.get("near_misses")
+        if near:  # an alarm meant for it, on a value no metric carries: say which
+            seen += "; " + "; ".join(near)
         return ctx.fail(
             subject.resource, f"{what} ({seen}), so its errors and latency reach no one.", evidence
         )

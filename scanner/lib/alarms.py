@@ -190,11 +190,11 @@ def _metric_names(
             verdicts.append((None, f"a dimension name of {metric.describe()} is not known ({show(name)})"))
     if any(v is True for v, _ in verdicts):
         account = metric.account_id
-        if account is not None and (not live or account != account_id):
-            if live or not isinstance(account, str):
-                return False, f"{metric.describe()} is read from account {show(account)}"
-            return None, f"{metric.describe()} is read from account {show(account)}, maybe another"
-        return True, ""
+        if account is None or (live and account == account_id):
+            return True, ""
+        if live:  # a cross-account query reads the other account's endpoint of that name
+            return False, f"{metric.describe()} is read from account {show(account)}"
+        return None, f"{metric.describe()} is read from account {show(account)}, maybe another"
     unsure = [why for v, why in verdicts if v is None]
     if unsure:
         return None, "; ".join(unsure)
@@ -214,7 +214,9 @@ def names_endpoint(
     name = endpoint_name(endpoint)
     if isinstance(value, str):
         if value.startswith("arn:") and ":endpoint/" in value:
-            return False, f"EndpointName {value!r} is an endpoint ARN, not a name"
+            # SageMaker lower-cases the name in an endpoint's ARN: compared without case.
+            mine = isinstance(name, str) and value.rsplit("/", 1)[-1].lower() == name.lower()
+            return False, f"EndpointName {value!r} is the endpoint's ARN, not its name" if mine else ""
         if isinstance(name, str):
             if value == name:
                 return True, ""

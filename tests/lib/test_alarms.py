@@ -61,6 +61,15 @@ def test_a_dimension_value_against_a_declared_endpoint(value, source, expected):
     assert names_endpoint(value, endpoint(), source)[0] is expected
 
 
+def test_an_endpoint_arn_as_the_dimension_is_a_near_miss_only_for_that_endpoint():
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/scorer"
+    assert names_endpoint(arn, endpoint("Scorer"), "aws") == (
+        False,
+        f"EndpointName {arn!r} is the endpoint's ARN, not its name",
+    )
+    assert names_endpoint(arn, endpoint("other"), "aws") == (False, "")
+
+
 def test_cloudformation_ref_gives_the_arn_and_get_att_the_name():
     e = endpoint(None, rid="Scorer", source="cloudformation")
     assert names_endpoint(ref("Scorer", None, "!Ref Scorer"), e, "cloudformation") == (

@@ -392,7 +392,9 @@ def test_an_alarm_on_the_endpoint_arn_or_another_endpoint_does_not_watch_it(outc
     unwatched = by_id(outcome, "MON001", "aws_sagemaker_endpoint_configuration.unwatched")
     assert unwatched.message == (
         "SageMaker endpoint configuration unwatched: no CloudWatch alarm watches any metric of endpoint "
-        "unwatched (4 alarms declared here checked), so its errors and latency reach no one."
+        "unwatched (4 alarms declared here checked; alarm unwatched-by-arn watches no metric of it: "
+        "EndpointName aws_sagemaker_endpoint.unwatched.arn gives the endpoint's ARN, not its name), so its "
+        "errors and latency reach no one."
     )
     (missed,) = unwatched.evidence["endpoints"]["unwatched"]["near_misses"]
     assert missed == (
