@@ -116,3 +116,27 @@ def test_assumed_role_credentials_refresh(aws):
     credentials = session.session.get_credentials()
     assert credentials.method == "assume-role"
     assert credentials.refresh_needed() is False  # refreshable, not a frozen copy
+
+
+def test_accounts_entered_share_the_parsed_service_models(aws):
+    """An organization scan enters every account: each assumed session reuses the source
+    session's loader (each service model parsed once per process, not once per account)
+    and leaves its search paths as they were."""
+    from scanner.sources.aws.guard import CallGuard
+    from scanner.sources.aws.session import AccountSession
+    from scanner.sources.aws.source import required_operations
+
+    loader = aws._session.get_component("data_loader")
+    paths = list(loader.search_paths)
+    entered = [
+        AccountSession(
+            AwsOptions(session=aws, role_arn=f"arn:aws:iam::{account}:role/audit", regions=["us-east-1"]),
+            CallGuard(required_operations({})),
+        )
+        for account in ("222233334444", "333344445555")
+    ]
+    for session in entered:
+        assert session.session._session.get_component("data_loader") is loader
+        session.client("cloudtrail", "us-east-1")
+    assert loader.search_paths == paths
+    assert [s.account_id for s in entered] == ["222233334444", "333344445555"]
