@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from scanner.demo import demo_scan
 from scanner.lib.selectors import Level
-from scanner.model import ENDPOINT, INSTANCE, LOAD_BALANCER, TRAIL, Status
+from scanner.model import (
+    ECS_TASK_DEFINITION,
+    ENDPOINT,
+    INSTANCE,
+    LAUNCH_TEMPLATE,
+    LOAD_BALANCER,
+    MODEL,
+    TRAIL,
+    Status,
+)
 
 AZ_LISTINGS = (
     "rds:DescribeDBInstances",
@@ -34,6 +43,17 @@ MON_LISTINGS = {
     "cloudwatch:DescribeAlarms": "one per region (metric alarms, paginated): MON001 matches dimensions locally",
     "logs:DescribeLogGroups": "one per region (paginated): the retention comes with the listing",
 }
+# Images pack: one read or paginated list per region each (ListTaskDefinitionFamilies and
+# ListModels 100 a page, DescribeRepositories 1,000, DescribeLaunchTemplateVersions 200: one page
+# each in the demo).
+IMG_PER_REGION = (
+    "ec2:DescribeLaunchTemplateVersions",
+    "ec2:GetAllowedImagesSettings",
+    "ecr:GetRegistryScanningConfiguration",
+    "ecr:DescribeRepositories",
+    "ecs:ListTaskDefinitionFamilies",
+    "sagemaker:ListModels",
+)
 
 
 def main() -> None:
@@ -116,6 +136,25 @@ def main() -> None:
         for key in r.evidence
         if key.startswith("ecs:RunTask on ") and f":{account}:" in key
     }
+    # Images pack: what its results were judged on. IMG003 judges every listed family's latest
+    # revision and every model; IMG004 every repository; IMG001 every instance and template
+    # (the demo configures approved owners).
+    listed_definitions = {
+        r.resource.id
+        for r in outcome.results
+        if r.rule_id == "IMG003" and r.resource.type == ECS_TASK_DEFINITION
+    }
+    models = {r.resource.id for r in outcome.results if r.rule_id == "IMG003" and r.resource.type == MODEL}
+    repositories: dict[str, int] = {}
+    for r in outcome.results:
+        if r.rule_id == "IMG004" and r.resource.region:
+            repositories[r.resource.region] = repositories.get(r.resource.region, 0) + 1
+    ami_regions: dict[str, set[str]] = {}
+    for r in outcome.results:
+        if r.rule_id == "IMG001" and r.resource.type in (INSTANCE, LAUNCH_TEMPLATE) and r.resource.region:
+            ami = r.evidence.get("ImageId")
+            if isinstance(ami, str) and ami.startswith("ami-"):
+                ami_regions.setdefault(r.resource.region, set()).add(ami)
     minimum = {
         "sts:GetCallerIdentity": (1, "account id and partition"),
         "ec2:DescribeRegions": (1, "the enabled regions"),
@@ -173,7 +212,11 @@ def main() -> None:
             len(scaled_regions) if any(r.rule_id == "RS002" for r in outcome.results) else 0,
             "one per region with SageMaker scalable targets, for RS002 (none where there is no target)",
         ),
-        "ecs:DescribeTaskDefinition": (len(task_definitions), "one per task definition an ECS target runs"),
+        "ecs:DescribeTaskDefinition": (
+            len(task_definitions | listed_definitions),
+            "one per task definition family (its latest ACTIVE revision, IMG003) and per revision an "
+            "ECS target pins; a family a target names without revision is the same read",
+        ),
         "iam:ListRolePolicies": (len(roles), "one per role"),
         "iam:ListAttachedRolePolicies": (len(roles), "one per role"),
         "iam:GetRolePolicy": (calls.get("iam:GetRolePolicy", 0), "one per inline policy the roles list"),
@@ -200,10 +243,31 @@ def main() -> None:
         if op in calls:
             minimum[op] = (regions, why)
     if "ec2:DescribeInstanceTypes" in calls:
-        instance_regions = {r.resource.region for r in outcome.results if r.resource.type == INSTANCE}
+        instance_regions = {
+            r.resource.region for r in outcome.results if r.resource.type in (INSTANCE, LAUNCH_TEMPLATE)
+        }
         minimum["ec2:DescribeInstanceTypes"] = (
             len(instance_regions),
-            "once per region with instances, its distinct types in one call",
+            "once per region with instances or launch templates, their distinct types in one call",
+        )
+    for op in IMG_PER_REGION:
+        if op in calls:
+            minimum[op] = (regions, "one per region")
+    if "ec2:DescribeImages" in calls:
+        minimum["ec2:DescribeImages"] = (
+            sum(-(-len(amis) // 200) for amis in ami_regions.values()),
+            "once per region whose instances or templates use AMIs, their distinct AMIs in one call "
+            "(200 a call)",
+        )
+    if "ecr:BatchGetRepositoryScanningConfiguration" in calls:
+        minimum["ecr:BatchGetRepositoryScanningConfiguration"] = (
+            sum(-(-n // 25) for n in repositories.values()),
+            "the region's repositories, 25 names a call (the API's limit)",
+        )
+    if "sagemaker:DescribeModel" in calls:
+        minimum["sagemaker:DescribeModel"] = (
+            len(models),
+            "one per model: its container images (no batch read)",
         )
     total_actual = sum(calls.values())
     total_min = sum(m for m, _ in minimum.values())

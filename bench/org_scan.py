@@ -171,6 +171,16 @@ class Tally:
             self.keys.clear()
 
 
+# moto_server does not implement EC2's GetAllowedImagesSettings (IMG001); the proxy answers it
+# as AWS answers an account that never turned Allowed AMIs on, as `opscheck demo` does.
+ALLOWED_AMIS_ACTION = b"Action=GetAllowedImagesSettings"
+ALLOWED_AMIS_DISABLED = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<GetAllowedImagesSettingsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+    b"<requestId>opscheck-bench</requestId><state>disabled</state></GetAllowedImagesSettingsResponse>"
+)
+
+
 class LatencyProxy(ThreadingHTTPServer):
     """Relays every request to moto_server on 127.0.0.1, `latency` seconds later."""
 
@@ -227,6 +237,9 @@ class _Relay(BaseHTTPRequestHandler):
         body = self._body()
         self.server.tally.count(self.headers.get("Authorization", ""))
         time.sleep(self.server.latency_s)  # the round trip a real network would add
+        if body and ALLOWED_AMIS_ACTION in body:
+            self._answer(ALLOWED_AMIS_DISABLED)
+            return
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
         if body is not None:
             headers["Content-Length"] = str(len(body))
@@ -252,6 +265,14 @@ class _Relay(BaseHTTPRequestHandler):
             self.send_header("Content-Length", answer.getheader("Content-Length") or "0")
             self.end_headers()
             return
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _answer(self, data: bytes) -> None:
+        """Answer in moto_server's place (what it does not implement), as AWS would."""
+        self.send_response_only(200, "OK")
+        self.send_header("Content-Type", "text/xml")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

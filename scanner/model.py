@@ -142,6 +142,35 @@ INSTANCE_TYPE = "AWS::EC2::InstanceType"  # not a CloudFormation type: opscheck'
 #   SageMaker endpoints and scalable targets: as in the availability-zone block.
 ALARM = "AWS::CloudWatch::Alarm"
 
+# Images (IMG rules). CloudFormation properties; "(opscheck)" where CloudFormation has none.
+#   EC2 Instance: ImageId (live: DescribeInstances' ImageId)
+#   EC2 LaunchTemplate: LaunchTemplateName, LaunchTemplateData {ImageId, InstanceType} (live:
+#     the default version's data, the AMI id resolved when it names an SSM parameter);
+#     observed DefaultVersionNumber, LatestVersionNumber, LatestLaunchTemplateData (live, when
+#     the latest version is not the default)
+#   EC2 Image (live; opscheck's own type): the DescribeImages answer for an AMI in use, id its
+#     ARN (arn:PARTITION:ec2:REGION::image/AMI), properties as the API gives them (ImageId,
+#     OwnerId, ImageOwnerAlias, CreationDate, DeprecationTime, ImageAllowed, State, ...)
+#   EC2 AllowedImagesSettings (live; opscheck's own type): GetAllowedImagesSettings of one
+#     region (State disabled | audit-mode | enabled, ImageCriteria, ManagedBy), id
+#     ACCOUNT:REGION:allowed-images-settings
+#   ECR Repository: RepositoryName, ImageTagMutability (default MUTABLE),
+#     ImageTagMutabilityExclusionFilters [{ImageTagMutabilityExclusionFilterType,
+#     ImageTagMutabilityExclusionFilterValue}], ImageScanningConfiguration {ScanOnPush};
+#     observed ScanningConfiguration (live BatchGetRepositoryScanningConfiguration, the
+#     effective one: {ScanOnPush, ScanFrequency, AppliedScanFilters})
+#   ECR RegistryScanningConfiguration: ScanType (BASIC | ENHANCED), Rules [{ScanFrequency,
+#     RepositoryFilters [{Filter, FilterType}]}]; live id ACCOUNT:REGION:registry-scanning-configuration
+#   ECS TaskDefinition: ContainerDefinitions [{Name, Image, ...}] (CloudFormation's key case
+#     whatever the source; live: the latest ACTIVE revision of every family, id the family's
+#     ARN without revision, observed TaskDefinitionArn the revision read)
+#   SageMaker Model: ModelName, PrimaryContainer {Image}, Containers [{Image}]
+IMAGE = "AWS::EC2::Image"  # not a CloudFormation type: opscheck's record of an AMI in use
+ALLOWED_IMAGES_SETTINGS = "AWS::EC2::AllowedImagesSettings"  # not a CloudFormation type either
+REPOSITORY = "AWS::ECR::Repository"
+REGISTRY_SCANNING = "AWS::ECR::RegistryScanningConfiguration"
+MODEL = "AWS::SageMaker::Model"
+
 
 class Severity(enum.StrEnum):
     CRITICAL = "critical"

@@ -141,6 +141,25 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
         ("MON003", "/aws/lambda/score-features", "pass"),
         ("MON003", "/aws/sagemaker/Endpoints/fraud-scorer", "fail"),
     ]
+    # Images: a mutable, unscanned repository next to an immutable one the registry's scan-on-push
+    # rule covers (its own flag off); a task definition by :latest next to one by digest; the
+    # models by version tag; approved AMI owners as the demo's configuration sets them.
+    img = {
+        (r["rule_id"], r["resource"]["name"], r["evidence"].get("container")): r["status"]
+        for r in doc["results"]
+        if r["rule_id"].startswith("IMG")
+    }
+    assert img[("IMG002", "ml-serving", None)] == "pass"
+    assert img[("IMG002", "notebook-base", None)] == "fail"
+    assert img[("IMG004", "ml-serving", None)] == "pass"
+    assert img[("IMG004", "notebook-base", None)] == "fail"
+    assert img[("IMG003", "feature-backfill", "backfill")] == "fail"
+    assert img[("IMG003", "feature-api", "api")] == "pass"
+    assert img[("IMG003", "feature-api", "log-router")] == "pass"
+    assert img[("IMG003", "churn-predictor-model", "PrimaryContainer")] == "pass"
+    assert img[("IMG001", "notebook-workers", None)] == "fail"  # an AMI the account made itself
+    assert img[("IMG001", "ml-worker", None)] == "pass"
+    assert img[("IMG001", "feature-api", None)] == "pass"
     calls = doc["scan"]["stats"]["api_calls_by_operation"]
     regions = len(doc["scan"]["targets"][0]["regions"])
     # Scaling policies: one read in the one region with SageMaker scalable targets.
@@ -150,6 +169,19 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
     assert calls["elbv2:DescribeTargetGroups"] == 1
     assert calls["elbv2:DescribeTargetHealth"] == 1
     assert calls["cloudwatch:DescribeAlarms"] == calls["logs:DescribeLogGroups"] == regions
+    # Images pack: one read or list per region each; one batch for the two repositories, one
+    # DescribeImages for the AMIs in use, one read per task definition family and per model.
+    for op in (
+        "ec2:GetAllowedImagesSettings",
+        "ec2:DescribeLaunchTemplateVersions",
+        "ecr:GetRegistryScanningConfiguration",
+        "ecr:DescribeRepositories",
+        "ecs:ListTaskDefinitionFamilies",
+        "sagemaker:ListModels",
+    ):
+        assert calls[op] == regions, op
+    assert calls["ecr:BatchGetRepositoryScanningConfiguration"] == calls["ec2:DescribeImages"] == 1
+    assert calls["ecs:DescribeTaskDefinition"] == 2 and calls["sagemaker:DescribeModel"] == 3
     assert calls["cloudtrail:DescribeTrails"] == regions
     assert calls["cloudtrail:GetTrailStatus"] == 2
     # Every bus described and listed once (a default bus per region, ml-events), every rule's
@@ -185,6 +217,17 @@ def test_demo_writes_reports_and_shows_the_deliberate_findings(tmp_path):
     )
     cfn = "examples/cloudformation/ml-platform.yaml"
     assert iac_verdicts[("DE004", cfn, "ChurnEndpointConfig")] == "fail"
+    # Images in Terraform: the registry rule covers ml-serving; notebook-base is mutable and
+    # unscanned, and the backfill runs its :latest (jsonencode); the API is pinned by digest (a
+    # heredoc). In CloudFormation: a repository scanned by its own setting, immutable.
+    images = "examples/terraform/ml-platform/images.tf"
+    assert iac_verdicts[("IMG002", images, "aws_ecr_repository.serving")] == "pass"
+    assert iac_verdicts[("IMG002", images, "aws_ecr_repository.notebook_base")] == "fail"
+    assert iac_verdicts[("IMG004", images, "aws_ecr_repository.notebook_base")] == "fail"
+    assert iac_verdicts[("IMG003", images, "aws_ecs_task_definition.feature_backfill")] == "fail"
+    assert iac_verdicts[("IMG003", images, "aws_ecs_task_definition.feature_api")] == "pass"
+    assert iac_verdicts[("IMG002", cfn, "ModelRepository")] == "pass"
+    assert iac_verdicts[("IMG004", cfn, "ModelRepository")] == "pass"
     # EventBridge in Terraform: a permission scoped by source_arn and an unscoped one; the
     # nightly target has no DLQ. In CloudFormation: a scoped permission, a public bus policy.
     events = "examples/terraform/ml-platform/events.tf"

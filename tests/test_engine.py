@@ -85,6 +85,10 @@ BUILT_IN = {
     "MON001": "sagemaker-endpoint-no-alarms",
     "MON002": "sagemaker-endpoint-no-autoscaling",
     "MON003": "log-group-no-retention",
+    "IMG001": "ami-not-approved",
+    "IMG002": "ecr-scan-on-push-disabled",
+    "IMG003": "container-image-mutable-tag",
+    "IMG004": "ecr-tag-mutability",
 }
 
 
@@ -223,6 +227,7 @@ def test_entry_points_discover_exactly_the_built_in_rules_without_errors():
             "DE": "rules.data_events.",
             "EB": "rules.eventbridge.",
             "MON": "rules.monitoring.",
+            "IMG": "rules.images.",
         }
         assert r.module.startswith(packs[r.id.rstrip("0123456789")]), (r.id, r.module)
 

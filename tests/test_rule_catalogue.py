@@ -65,6 +65,10 @@ CATALOGUE = {
     "MON001": ("sagemaker-endpoint-no-alarms", "medium", "monitoring"),
     "MON002": ("sagemaker-endpoint-no-autoscaling", "low", "monitoring"),
     "MON003": ("log-group-no-retention", "low", "monitoring"),
+    "IMG001": ("ami-not-approved", "medium", "images"),
+    "IMG002": ("ecr-scan-on-push-disabled", "low", "images"),
+    "IMG003": ("container-image-mutable-tag", "low", "images"),
+    "IMG004": ("ecr-tag-mutability", "low", "images"),
 }
 
 # Controls RULES.md names in the "fails when" column: (accepted framework keys, control).
@@ -84,6 +88,8 @@ NAMED_CONTROLS = {
     "AZ005": [(("AWS-FSBP",), "SageMaker.4")],
     "AZ006": [(("AWS-FSBP",), "ElastiCache.3")],
     "MON003": [(("AWS-FSBP",), "CloudWatch.16")],
+    "IMG002": [(("AWS-FSBP",), "ECR.1")],
+    "IMG004": [(("AWS-FSBP",), "ECR.2")],
 }
 
 COMPLIANCE_KEYS = {"CIS-AWS-v5.0", "CIS-AWS-v1.4", "AWS-FSBP", "AWS-WA", "NIST-800-53-r5"}

@@ -19,6 +19,7 @@ from moto import mock_aws
 from reports import console
 from reports.formats import FILE_FORMATS, render_outcome
 from scanner import engine
+from scanner.config import Config
 from scanner.demo.seed import HOME, seed
 from scanner.lib.instance_types import InstancePolicy
 from scanner.results import ScanOutcome
@@ -44,9 +45,15 @@ def demo_scan() -> ScanOutcome:
         seed(session)
         _log_group_policies_as_aws_answers(session)
         _instance_generations_as_aws_answers(session)
+        _allowed_amis_as_aws_answers(session)
         ruleset = engine.discover()
-        live_rules = [r for r in ruleset.rules if "aws" in r.meta.sources]
+        live_rules = DEMO_CONFIG.apply(r for r in ruleset.rules if "aws" in r.meta.sources)
         return scan_aws(AwsOptions(session=session), live_rules, ruleset.errors)
+
+
+# What the demo's opscheck.yml would say: the platform approves AMIs published by Amazon only
+# (IMG001 emits nothing without an approved list or Allowed AMIs turned on).
+DEMO_CONFIG = Config(params={"IMG001": {"approved_owners": ["amazon"]}})
 
 
 @dataclass
@@ -87,6 +94,16 @@ def _instance_generations_as_aws_answers(session: boto3.Session) -> None:
     session.events.register("after-call.ec2.DescribeInstanceTypes", correct)
 
 
+def _allowed_amis_as_aws_answers(session: boto3.Session) -> None:
+    """The emulator does not implement GetAllowedImagesSettings; AWS answers an account that
+    never turned Allowed AMIs on with the state `disabled`, and so does the demo."""
+
+    def answer(**_: object) -> tuple[_Answer, dict]:
+        return _Answer(), {"State": "disabled"}
+
+    session.events.register("before-call.ec2.GetAllowedImagesSettings", answer)
+
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
@@ -95,7 +112,9 @@ def examples_scan() -> ScanOutcome | None:
     if not EXAMPLES.is_dir():
         return None
     ruleset = engine.discover()
-    iac_rules = [r for r in ruleset.rules if {"terraform", "cloudformation"} & set(r.meta.sources)]
+    iac_rules = DEMO_CONFIG.apply(
+        r for r in ruleset.rules if {"terraform", "cloudformation"} & set(r.meta.sources)
+    )
     return scan_iac([EXAMPLES], iac_rules, EXAMPLES.parent, ruleset.errors)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 
+from scanner.demo.seed_images import seed_images
 from scanner.demo.seed_monitoring import seed_monitoring
 from scanner.demo.seed_resilience import seed_resilience
 from scanner.demo.seed_rightsizing import seed_rightsizing
@@ -46,6 +47,7 @@ def seed(session: boto3.Session) -> dict[str, Any]:
     facts.update(seed_resilience(session, facts))
     facts.update(seed_rightsizing(session, facts))
     facts.update(seed_monitoring(session, facts))
+    facts.update(seed_images(session, facts))
     return facts
 
 

@@ -52,6 +52,9 @@ NAME_PROPERTIES = {
     "AWS::RDS::DBCluster": "DBClusterIdentifier",
     "AWS::AutoScaling::AutoScalingGroup": "AutoScalingGroupName",
     ALARM: "AlarmName",
+    "AWS::ECR::Repository": "RepositoryName",
+    "AWS::SageMaker::Model": "ModelName",
+    "AWS::ECS::TaskDefinition": "Family",
 }
 
 

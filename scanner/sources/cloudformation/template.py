@@ -26,6 +26,7 @@ from scanner.model import (
     QUEUE,
     QUEUE_INLINE_POLICY,
     QUEUE_POLICY,
+    REPOSITORY,
     ROLE,
     ROLE_POLICY,
     TOPIC_INLINE_POLICY,
@@ -78,6 +79,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     EVENT_BUS_POLICY: {"EventBusName": "default"},
     QUEUE: {"FifoQueue": False},
     ALARM: {"ActionsEnabled": True},
+    REPOSITORY: {"ImageTagMutability": "MUTABLE"},
 }
 
 

@@ -41,6 +41,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from scanner.lib.images import cloudformation_containers
 from scanner.model import (
     ALARM,
     AUTOSCALING_GROUP,
@@ -66,10 +67,13 @@ from scanner.model import (
     LOG_GROUP,
     LOGS_POLICY,
     MANAGED_POLICY,
+    MODEL,
     NAT_GATEWAY,
     QUEUE,
     QUEUE_INLINE_POLICY,
+    REGISTRY_SCANNING,
     REPLICATION_GROUP,
+    REPOSITORY,
     ROLE,
     ROLE_POLICY,
     ROUTE,
@@ -416,6 +420,13 @@ _TARGET_FIELDS: dict[str, F] = {
 }
 
 
+def _container_definitions(task: Resource) -> list[Resource]:
+    value = task.properties.get("ContainerDefinitions")
+    if value is not None:
+        task.properties["ContainerDefinitions"] = cloudformation_containers(value)
+    return []
+
+
 def _rule_state(rule: Resource) -> list[Resource]:
     """`state` (default ENABLED), or the deprecated `is_enabled` when only it is written."""
     props = rule.properties
@@ -666,8 +677,12 @@ TABLES.update(
                 "family": F("Family"),
                 "task_role_arn": F("TaskRoleArn"),
                 "execution_role_arn": F("ExecutionRoleArn"),
+                # JSON text (a heredoc, jsonencode(...), file(...)) of the API's camel-case
+                # container definitions; parsed, then put in CloudFormation's key case.
+                "container_definitions": F("ContainerDefinitions", document=True),
             },
             name_attr="family",
+            post=_container_definitions,
         ),
         "aws_kms_alias": Table(
             KMS_ALIAS, {"name": F("AliasName"), "target_key_id": F("TargetKeyId")}, name_attr="name"
@@ -960,8 +975,9 @@ def _launch_template_data(template: Resource) -> list[Resource]:
     (required there: present, empty when nothing of it is mapped)."""
     props = template.properties
     data: dict[str, Any] = {}
-    if "_InstanceType" in props:
-        data["InstanceType"] = props.pop("_InstanceType")
+    for key in ("_InstanceType", "_ImageId"):
+        if key in props:
+            data[key[1:]] = props.pop(key)
     props["LaunchTemplateData"] = data
     return []
 
@@ -994,6 +1010,9 @@ TABLES.update(
             INSTANCE,
             {
                 "instance_type": F("InstanceType", chosen=True),
+                # Optional+Computed: taken from the launch template when left out (IMG001
+                # judges the template then).
+                "ami": F("ImageId", chosen=True),
                 # MaxItems 1: CloudFormation's LaunchTemplateSpecification. id and name
                 # exclude each other (the other is computed); the plan writes "" for unset.
                 "launch_template": F(
@@ -1014,6 +1033,7 @@ TABLES.update(
             {
                 "name": F("LaunchTemplateName", chosen=True),
                 "instance_type": F("_InstanceType"),
+                "image_id": F("_ImageId"),
             },
             name_attr="name",
             post=_launch_template_data,
@@ -1091,6 +1111,69 @@ TABLES.update(
                 "tags": F("Tags", convert=_tags),
             },
             name_attr="alarm_name",
+        ),
+    }
+)
+
+
+# -- images (IMG001-IMG004) --------------------------------------------------------------------
+# aws_ecr_repository.image_tag_mutability defaults to MUTABLE in the provider, as in the API;
+# image_scanning_configuration.scan_on_push is required inside its block (no block: off).
+# aws_ecr_registry_scanning_configuration is the region's one registry setting.
+
+_WILDCARD_FILTER = {"filter": F("Filter"), "filter_type": F("FilterType")}
+_MODEL_CONTAINER = {
+    "image": F("Image"),
+    "container_hostname": F("ContainerHostname"),
+    "model_data_url": F("ModelDataUrl"),
+    "model_package_name": F("ModelPackageName"),
+    "mode": F("Mode"),
+}
+
+TABLES.update(
+    {
+        "aws_ecr_repository": Table(
+            REPOSITORY,
+            {
+                "name": F("RepositoryName"),
+                "image_tag_mutability": F("ImageTagMutability", default="MUTABLE"),
+                "image_tag_mutability_exclusion_filter": F(
+                    "ImageTagMutabilityExclusionFilters",
+                    block={
+                        "filter": F("ImageTagMutabilityExclusionFilterValue"),
+                        "filter_type": F("ImageTagMutabilityExclusionFilterType"),
+                    },
+                ),
+                "image_scanning_configuration": F(
+                    "ImageScanningConfiguration", single=True, block={"scan_on_push": F("ScanOnPush")}
+                ),
+                "tags": F("Tags", convert=_tags),
+            },
+            name_attr="name",
+        ),
+        "aws_ecr_registry_scanning_configuration": Table(
+            REGISTRY_SCANNING,
+            {
+                "scan_type": F("ScanType"),
+                "rule": F(
+                    "Rules",
+                    block={
+                        "scan_frequency": F("ScanFrequency"),
+                        "repository_filter": F("RepositoryFilters", block=_WILDCARD_FILTER),
+                    },
+                ),
+            },
+        ),
+        "aws_sagemaker_model": Table(
+            MODEL,
+            {
+                "name": F("ModelName", chosen=True),
+                "execution_role_arn": F("ExecutionRoleArn"),
+                "primary_container": F("PrimaryContainer", single=True, block=_MODEL_CONTAINER),
+                "container": F("Containers", block=_MODEL_CONTAINER),
+                "tags": F("Tags", convert=_tags),
+            },
+            name_attr="name",
         ),
     }
 )

@@ -66,7 +66,7 @@ def test_insights_facet_reads_the_status_it_depends_on(aws):
     severity="low",
     family="house",
     remediation="-",
-    needs={"AWS::EC2::LaunchTemplate": ()},
+    needs={"AWS::EC2::SecurityGroup": ()},
 )
 def _needs_an_uncollected_type(inventory, ctx):
     """Asks only for a type the live source does not collect."""
@@ -93,7 +93,7 @@ def test_rules_needing_what_is_not_collected_are_not_run_and_say_so(aws):
     )
     messages = sorted(e.message for e in outcome.errors)
     assert [e.kind for e in outcome.errors] == ["config", "config"]
-    assert "USR900 not run" in messages[0] and "AWS::EC2::LaunchTemplate" in messages[0]
+    assert "USR900 not run" in messages[0] and "AWS::EC2::SecurityGroup" in messages[0]
     assert "USR901 not run" in messages[1] and "'colour'" in messages[1]
     assert "EndpointConfig" not in messages[1]
     assert outcome.results == []

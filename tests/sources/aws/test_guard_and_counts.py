@@ -102,6 +102,15 @@ def test_calls_are_counted_per_operation(aws):
         # Monitoring collectors: alarms and log groups, one list per region each.
         "cloudwatch:DescribeAlarms": 3,
         "logs:DescribeLogGroups": 3,
+        # Launch templates (RS008, RS009, IMG001): every template's default and latest version.
+        "ec2:DescribeLaunchTemplateVersions": 3,
+        # Images pack: one read or list per region each; no instance, template or repository,
+        # so no DescribeImages nor BatchGetRepositoryScanningConfiguration.
+        "ec2:GetAllowedImagesSettings": 3,
+        "ecr:GetRegistryScanningConfiguration": 3,
+        "ecr:DescribeRepositories": 3,
+        "ecs:ListTaskDefinitionFamilies": 3,
+        "sagemaker:ListModels": 3,
     }
     assert trail_arn("regional", "eu-west-1") in {r.resource.id for r in outcome.results}
 

@@ -101,7 +101,7 @@ def test_instances_in_the_canonical_model(aws):
     found = by_id(got, m.INSTANCE)
     assert set(found) == {instance_arn(i) for i in (web, batch, unnamed)}  # terminated: left out
     running = found[instance_arn(web)]
-    assert running.properties == {"InstanceId": web, "InstanceType": "m5.large"}
+    assert running.properties == {"InstanceId": web, "InstanceType": "m5.large", "ImageId": image(ec2)}
     assert running.observed["State"] == "running"
     assert running.observed["LaunchTime"].endswith("Z")
     assert set(running.observed) == {"State", "LaunchTime"}
@@ -133,6 +133,7 @@ def test_an_instance_launched_from_a_template_names_it(aws):
     assert got.properties == {
         "InstanceId": instance,
         "InstanceType": "c5.large",
+        "ImageId": image(ec2),
         "LaunchTemplate": {"LaunchTemplateId": template, "Version": "1"},
     }
 
@@ -571,6 +572,8 @@ def test_rs_collectors_declare_their_types_and_iam_actions():
     assert {op.name for op in declared[m.INSTANCE].operations} == {
         "DescribeInstances",
         "DescribeInstanceTypes",
+        "DescribeLaunchTemplateVersions",  # launch templates, listed beside the instances
+        "DescribeImages",  # the AMIs both use (facet "image", IMG001)
     }
     assert declared[m.INSTANCE_TYPE] is declared[m.INSTANCE]
     assert {op.name for op in declared[m.VOLUME].operations} == {"DescribeVolumes"}
@@ -579,5 +582,6 @@ def test_rs_collectors_declare_their_types_and_iam_actions():
         for op in required_operations({t: frozenset() for t in (m.INSTANCE, m.INSTANCE_TYPE, m.VOLUME)})
     }
     assert {"ec2:DescribeInstances", "ec2:DescribeInstanceTypes", "ec2:DescribeVolumes"} <= actions
-    # Launch templates are IaC only: no live collector claims them.
-    assert m.LAUNCH_TEMPLATE not in declared
+    # Launch templates are listed by the same collector: their instance types are asked for
+    # with the instances'.
+    assert declared[m.LAUNCH_TEMPLATE] is declared[m.INSTANCE]

@@ -111,7 +111,11 @@ def found(tmp_path) -> dict[str, Resource]:
 def test_instances_with_a_type_or_a_launch_template(found):
     web = found["aws_instance.web"]
     assert web.type == INSTANCE
-    assert web.properties == {"InstanceType": "m5.large", "Tags": [{"Key": "Name", "Value": "web"}]}
+    assert web.properties == {
+        "InstanceType": "m5.large",
+        "ImageId": "ami-123",  # IMG001
+        "Tags": [{"Key": "Name", "Value": "web"}],
+    }
     # The type comes from the template: no InstanceType of its own.
     assert found["aws_instance.templated"].properties == {
         "LaunchTemplate": {"LaunchTemplateId": ref("aws_launch_template.app")}
@@ -302,7 +306,7 @@ def test_plan_volume_without_type_and_instances(tmp_path):
     # Left to the provider: absent, as in the .tf files (not "known after apply").
     assert found["aws_ebs_volume.untyped"].properties == {"Size": 100}
     assert found["aws_ebs_volume.fast"].properties == {"VolumeType": "gp3", "Size": 200, "Iops": 6000}
-    assert found["aws_instance.web"].properties == {"InstanceType": "m5.large"}
+    assert found["aws_instance.web"].properties == {"InstanceType": "m5.large", "ImageId": "ami-123"}
     # The template's name, computed from its id, is not asked for; the version is kept.
     assert found["aws_instance.templated"].properties == {
         "LaunchTemplate": {

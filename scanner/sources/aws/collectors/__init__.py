@@ -9,7 +9,10 @@ from scanner.sources.aws.collectors.base import Collector
 from scanner.sources.aws.collectors.cloudtrail import CloudTrailCollector
 from scanner.sources.aws.collectors.cloudwatch_alarms import AlarmCollector
 from scanner.sources.aws.collectors.ebs_volumes import VolumeCollector
+from scanner.sources.aws.collectors.ec2_images import AllowedImagesCollector
 from scanner.sources.aws.collectors.ec2_instances import InstanceCollector
+from scanner.sources.aws.collectors.ecr import RegistryScanningCollector, RepositoryCollector
+from scanner.sources.aws.collectors.ecs_task_definitions import TaskDefinitionCollector
 from scanner.sources.aws.collectors.efs import FileSystemCollector
 from scanner.sources.aws.collectors.elasticache import CacheClusterCollector, ReplicationGroupCollector
 from scanner.sources.aws.collectors.eventbridge import EventBridgeCollector
@@ -19,7 +22,7 @@ from scanner.sources.aws.collectors.log_groups import LogGroupCollector
 from scanner.sources.aws.collectors.network import NatGatewayCollector, RouteTableCollector, SubnetCollector
 from scanner.sources.aws.collectors.rds import DBClusterCollector, DBInstanceCollector
 from scanner.sources.aws.collectors.s3 import S3BucketCollector
-from scanner.sources.aws.collectors.sagemaker import SageMakerEndpointCollector
+from scanner.sources.aws.collectors.sagemaker import SageMakerEndpointCollector, SageMakerModelCollector
 
 COLLECTORS: tuple[Collector, ...] = (
     CloudTrailCollector(),
@@ -46,6 +49,12 @@ COLLECTORS: tuple[Collector, ...] = (
     # Monitoring (MON rules): alarms, every log group (endpoints and scalable targets above)
     AlarmCollector(),
     LogGroupCollector(),
+    # Images (IMG rules): instances and launch templates above (facet "image"), and these
+    AllowedImagesCollector(),
+    RegistryScanningCollector(),
+    RepositoryCollector(),
+    TaskDefinitionCollector(),
+    SageMakerModelCollector(),
 )
 
 

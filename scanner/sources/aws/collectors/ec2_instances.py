@@ -13,6 +13,10 @@ one `opscheck::EC2::InstanceType` each, id `REGION/TYPE`, its properties the API
 that fails is a gap for instance types in that region only: rules then fall back to the
 shipped table or answer unknown. RDS classes and SageMaker `ml.*` types are not EC2 types
 and are never asked for here.
+
+Launch templates (ec2_images.py) are listed by the same collector, in a task of their own per
+region: the instance types asked for are those of the region's instances and templates, and
+the AMIs they use are described (facet "image", IMG001) once both listings are done.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
-from scanner.model import INSTANCE, INSTANCE_TYPE, Resource
+from scanner.model import INSTANCE, INSTANCE_TYPE, LAUNCH_TEMPLATE, Resource
+from scanner.sources.aws.collectors import ec2_images
 from scanner.sources.aws.collectors.base import CollectContext, Collector, jsonable
 from scanner.sources.aws.collectors.listing import _name_tag
 from scanner.sources.aws.errors import ApiFailure
@@ -64,28 +69,63 @@ def chunked(items: list[str], size: int = TYPES_PER_CALL) -> list[list[str]]:
 
 class InstanceCollector(Collector):
     name = "ec2-instances"
-    resource_types = (INSTANCE, INSTANCE_TYPE)
-    operations = (DESCRIBE_INSTANCES, DESCRIBE_INSTANCE_TYPES)
+    resource_types = (INSTANCE, INSTANCE_TYPE, LAUNCH_TEMPLATE)
+    operations = (
+        DESCRIBE_INSTANCES,
+        DESCRIBE_INSTANCE_TYPES,
+        ec2_images.DESCRIBE_LAUNCH_TEMPLATE_VERSIONS,
+        ec2_images.DESCRIBE_IMAGES,
+    )
+    # "image": describe the AMIs the instances (launch templates) use.
+    facets = {INSTANCE: frozenset({"image"}), LAUNCH_TEMPLATE: frozenset({"image"})}
 
     def tasks(self, ctx: CollectContext) -> Iterable[Task]:
         primary = self._unseen(ctx)[0]
-        return [
-            Task(
-                f"ec2:DescribeInstances in {region}",
-                partial(self._instances, ctx, region),
-                gap=(primary, region),
+        instances = ctx.wants(INSTANCE) or ctx.wants(INSTANCE_TYPE)
+        templates = ctx.wants(LAUNCH_TEMPLATE)
+        tasks: list[Task] = []
+        for region in ctx.regions:
+            join = ec2_images.RegionJoin(int(instances) + int(templates), partial(self._finish, ctx, region))
+            if instances:
+                tasks.append(
+                    Task(
+                        f"ec2:DescribeInstances in {region}",
+                        partial(self._instances, ctx, region, join),
+                        gap=(primary, region),
+                    )
+                )
+            if templates:
+                tasks.append(
+                    Task(
+                        f"ec2:DescribeLaunchTemplateVersions in {region}",
+                        partial(ec2_images.list_launch_templates, ctx, region, join),
+                        gap=(LAUNCH_TEMPLATE, region),
+                    )
+                )
+        return tasks
+
+    def _finish(self, ctx: CollectContext, region: str, types: set[str], images: set[str]) -> list[Task]:
+        """Once the region's instances and templates are listed: their types' facts (when a
+        rule reads them) and the AMIs they use (when a rule reads those)."""
+        tasks = ec2_images.image_reads(ctx, region, images)
+        if types and ctx.wants(INSTANCE_TYPE):
+            tasks.append(
+                Task(
+                    f"ec2:DescribeInstanceTypes in {region}",
+                    partial(self._types, ctx, region, sorted(types)),
+                    gap=(INSTANCE_TYPE, region),
+                )
             )
-            for region in ctx.regions
-        ]
+        return tasks
 
     @staticmethod
     def _unseen(ctx: CollectContext) -> list[str]:
         """What a failed DescribeInstances leaves unseen: the wanted of the two types (the
-        collector runs only when one of them is wanted)."""
+        instances are listed only when one of them is wanted)."""
         wanted = [t for t in (INSTANCE, INSTANCE_TYPE) if ctx.wants(t)]
         return wanted or [INSTANCE]
 
-    def _instances(self, ctx: CollectContext, region: str) -> list[Task]:
+    def _instances(self, ctx: CollectContext, region: str, join: ec2_images.RegionJoin) -> list[Task]:
         unseen = self._unseen(ctx)
         try:
             reservations = ctx.paginate(
@@ -98,12 +138,13 @@ class InstanceCollector(Collector):
             )
         except ApiFailure as failure:
             ctx.gap(unseen[0], region, failure, *unseen[1:])
-            return []
+            return join.done()
         except Exception as exc:  # a bug of ours: the region counts as unlisted
             failure = ctx.internal(f"ec2:DescribeInstances in {region}", exc, region)
             ctx.gap(unseen[0], region, failure, *unseen[1:])
-            return []
+            return join.done()
         types: set[str] = set()
+        images: set[str] = set()
         for reservation in reservations:
             for item in reservation.get("Instances") or []:
                 if not isinstance(item, Mapping) or not item.get("InstanceId"):
@@ -112,17 +153,11 @@ class InstanceCollector(Collector):
                     continue
                 if isinstance(item.get("InstanceType"), str) and item["InstanceType"]:
                     types.add(item["InstanceType"])
+                if isinstance(item.get("ImageId"), str) and item["ImageId"]:
+                    images.add(item["ImageId"])
                 if ctx.wants(INSTANCE):
                     ctx.emit(self.to_resource(ctx, item, region))
-        if not types or not ctx.wants(INSTANCE_TYPE):
-            return []
-        return [
-            Task(
-                f"ec2:DescribeInstanceTypes in {region}",
-                partial(self._types, ctx, region, sorted(types)),
-                gap=(INSTANCE_TYPE, region),
-            )
-        ]
+        return join.done(types, images if ctx.wants(INSTANCE, "image") else ())
 
     def to_resource(self, ctx: CollectContext, item: Mapping[str, Any], region: str) -> Resource:
         instance_id = str(item["InstanceId"])
@@ -130,6 +165,8 @@ class InstanceCollector(Collector):
         properties: dict[str, Any] = {"InstanceId": instance_id}
         if item.get("InstanceType"):
             properties["InstanceType"] = item["InstanceType"]
+        if item.get("ImageId"):
+            properties["ImageId"] = item["ImageId"]
         template = launch_template(item.get("Tags"))
         if template is not None:
             properties["LaunchTemplate"] = template

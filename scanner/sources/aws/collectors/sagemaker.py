@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from scanner.model import ENDPOINT, Resource, Unknown
+from scanner.model import ENDPOINT, MODEL, Resource, Unknown
 from scanner.sources.aws.collectors.base import CollectContext, jsonable
 from scanner.sources.aws.collectors.listing import ListCollector, Listing
 from scanner.sources.aws.errors import ApiFailure
@@ -104,3 +104,48 @@ class SageMakerEndpointCollector(ListCollector):
             for v in got.get("ProductionVariants") or []
             if v.get("VariantName")
         }
+
+
+class SageMakerModelCollector(ListCollector):
+    """SageMaker models and the container images they run (IMG003): ListModels (100 a page),
+    then DescribeModel per model (the only call that gives PrimaryContainer and Containers;
+    there is no batch read). A model DescribeModel cannot read keeps an Unknown in both."""
+
+    name = "sagemaker-models"
+    extra_operations = (Operation("sagemaker", "DescribeModel"),)
+    listing = Listing(
+        resource_type=MODEL,
+        service="sagemaker",
+        operation="ListModels",
+        result_key="Models",
+        arn_field="ModelArn",
+        name_field="ModelName",
+        properties={"ModelName": "ModelName"},
+        observed=("CreationTime",),
+        params={"MaxResults": 100},  # the largest page
+    )
+
+    def detail(
+        self, ctx: CollectContext, resource: Resource, item: dict[str, Any], region: str
+    ) -> list[Task]:
+        return [
+            Task(f"sagemaker:DescribeModel {resource.name}", partial(self._describe, ctx, resource, region))
+        ]
+
+    def _describe(self, ctx: CollectContext, resource: Resource, region: str) -> None:
+        try:
+            got = ctx.call("sagemaker", region, "DescribeModel", subject=resource.id, ModelName=resource.name)
+        except ApiFailure as failure:
+            unknown = ctx.error(failure)
+            resource.properties["PrimaryContainer"] = unknown
+            resource.properties["Containers"] = unknown
+        except Exception as exc:  # a bug of ours: keep the model, its images unknown
+            unknown = ctx.error(ctx.internal(f"reading {resource.id}", exc, region))
+            resource.properties["PrimaryContainer"] = unknown
+            resource.properties["Containers"] = unknown
+        else:
+            for key in ("PrimaryContainer", "Containers", "ExecutionRoleArn"):
+                if got.get(key) is not None:
+                    resource.properties[key] = jsonable(got[key])
+            resource.raw = jsonable(got)
+        ctx.emit(resource)
