@@ -6,7 +6,12 @@ from typing import Any
 
 from rules.monitoring.common import Subject, subjects
 from scanner.inventory import Inventory
-from scanner.lib.endpoint_scaling import names_other_endpoints, sagemaker_targets, scales_variant
+from scanner.lib.endpoint_scaling import (
+    names_other_endpoints,
+    sagemaker_targets,
+    scales_variant,
+    variants_not_known,
+)
 from scanner.model import (
     ENDPOINT,
     ENDPOINT_CONFIG,
@@ -132,14 +137,8 @@ def _judge(
             )
         else:
             variants = Unknown(f"its endpoint configuration {show(config)} is not declared here")
-    if not isinstance(variants, list) or not variants:
-        if isinstance(variants, Unknown):
-            why = variants.reason
-        elif variants == []:
-            status = resource.observed.get("EndpointStatus")
-            why = "none is reported" + (f" (endpoint status {status})" if status else "")
-        else:
-            why = f"not read ({show(variants)})"
+    why = variants_not_known(resource, variants)
+    if why is not None:
         return ctx.unknown(resource, f"{label}: its production variants are not known: {why}.", {})
     verdicts: dict[str, _Variant] = {}
     for index, variant in enumerate(variants):

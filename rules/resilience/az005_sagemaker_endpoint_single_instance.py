@@ -4,7 +4,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from scanner.inventory import Inventory
-from scanner.lib.endpoint_scaling import sagemaker_targets, scales_variant
+from scanner.lib.endpoint_scaling import sagemaker_targets, scales_variant, variants_not_known
 from scanner.lib.references import refers_to
 from scanner.lib.values import number
 from scanner.model import (
@@ -110,14 +110,8 @@ def _judge(
     endpoints: list[Resource],
     targets: list[Resource],
 ) -> Result | None:
-    if not isinstance(variants, list) or not variants:
-        if isinstance(variants, Unknown):
-            why = variants.reason
-        elif variants == []:
-            status = subject.observed.get("EndpointStatus")
-            why = "none is reported" + (f" (endpoint status {status})" if status else "")
-        else:
-            why = f"not read ({show(variants)})"
+    why = variants_not_known(subject, variants)
+    if why is not None:
         return ctx.unknown(subject, f"{label}: its production variants are not known: {why}.", {})
     verdicts: dict[str, tuple[bool | None, str]] = {}
     for index, variant in enumerate(variants):

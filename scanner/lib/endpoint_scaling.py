@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from scanner.inventory import Inventory
-from scanner.model import SCALABLE_TARGET, Reference, Resource, Scope
+from scanner.model import SCALABLE_TARGET, Reference, Resource, Scope, Unknown, show
 
 NAMESPACE = "sagemaker"
 INSTANCE_COUNT = "sagemaker:variant:DesiredInstanceCount"
@@ -78,3 +78,16 @@ def _as_text(value: Any, endpoint: Resource) -> str | None:
                 out.append("\0other\0")
         return "".join(out)
     return None
+
+
+def variants_not_known(endpoint: Resource, variants: Any) -> str | None:
+    """Why an endpoint's production variants cannot be judged, or None when they are a
+    non-empty list (shared by the rules that judge variants one by one)."""
+    if isinstance(variants, list) and variants:
+        return None
+    if isinstance(variants, Unknown):
+        return variants.reason
+    if variants == []:
+        status = endpoint.observed.get("EndpointStatus")
+        return "none is reported" + (f" (endpoint status {status})" if status else "")
+    return f"not read ({show(variants)})"
