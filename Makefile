@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format clean checkov validators
+.PHONY: demo test reliability lint format clean checkov validators
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# The full reliability set (faults, hostile inputs, report safety, secrets, determinism):
+# every case, and the table RELIABILITY.md publishes (also written to reliability-table.md).
+# `make test` runs a fast subset of the same tests.
+reliability: $(STAMP) validators
+	OPSCHECK_RELIABILITY=full OPSCHECK_RELIABILITY_TABLE=reliability-table.md \
+		$(BIN)/python -m pytest -q tests/reliability
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
