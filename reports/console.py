@@ -5,7 +5,6 @@ terminal control sequences through."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import textwrap
 from collections.abc import Iterable, Mapping
@@ -13,9 +12,8 @@ from typing import Any, TextIO
 
 from reports import suppressions
 from reports.json import to_document
+from reports.text import visible
 from scanner.results import ScanOutcome
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 RED, YELLOW, GREEN, CYAN, BOLD, DIM, RESET = (
     "\033[31m",
@@ -31,8 +29,9 @@ SEVERITY_COLOUR = {"critical": BOLD + RED, "high": RED, "medium": YELLOW, "low":
 
 
 def clean(text: object) -> str:
-    """Printable text: control characters (escape sequences included) shown as \\xNN."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text)).replace("\n", " ")
+    """Printable text on one line: control characters (escape sequences included), bidi
+    controls and lone surrogates shown as \\xNN or \\uNNNN (reports.text.visible)."""
+    return visible(str(text)).replace("\n", " ")
 
 
 def use_colour(stream: TextIO) -> bool:
@@ -91,7 +90,7 @@ def render_document(
     if errors:
         write("\n" + paint(f"Scan errors ({len(errors)}):", YELLOW) + "\n")
         for e in errors:
-            write(_wrap(f"- [{e.get('kind')}] {clean(error_text(e))}", width, "  ") + "\n")
+            write(_wrap(f"- [{clean(e.get('kind'))}] {clean(error_text(e))}", width, "  ") + "\n")
     baseline = suppressions.baseline_line(doc)
     if baseline:
         write("\n" + _wrap(clean(baseline), width, "  ") + "\n")
@@ -124,8 +123,9 @@ def _headline(doc: Mapping[str, Any], fatal: str | None) -> str:
         else:
             where.append(str(t.get("path")))
     calls = f", {stats['api_calls']} API calls" if stats.get("api_calls") else ""
-    return (
-        f"opscheck {scan.get('mode')} scan of {', '.join(clean(w) for w in where) or 'nothing'}: "
+    # Cleaned whole: a document given to `opscheck report` may hold text where counts belong.
+    return clean(
+        f"opscheck {scan.get('mode')} scan of {', '.join(where) or 'nothing'}: "
         f"{stats.get('resources', 0)} resources, {len(doc.get('rules', []))} rules, "
         f"{len(doc.get('results', []))} results in {float(stats.get('duration_s') or 0):.1f} s{calls}"
     )
@@ -134,8 +134,8 @@ def _headline(doc: Mapping[str, Any], fatal: str | None) -> str:
 def _table(results: Iterable[Mapping[str, Any]], write, paint: _Paint, width: int) -> None:
     rows = [
         (
-            ("suppressed" if r.get("suppression") else str(r.get("status"))).upper(),
-            str(r.get("severity")),
+            clean("suppressed" if r.get("suppression") else r.get("status")).upper(),
+            clean(r.get("severity")),
             clean(r.get("rule_id")),
             resource_label(r),
             clean(r.get("message", "")),
@@ -181,11 +181,13 @@ def _wrap(text: str, width: int, indent: str) -> str:
 def summary_line(doc: Mapping[str, Any], paint: _Paint | None = None) -> str:
     paint = paint or _Paint(False)
     s = doc.get("summary", {})
+    # Cleaned: the counts and severity keys of a document given to `report` may be any text.
     sev = ", ".join(f"{n} {k}" for k, n in s.get("by_severity", {}).items() if n)
-    fail = f"{s.get('fail', 0)} fail" + (f" ({sev})" if sev else "")
-    unknown = f"{s.get('unknown', 0)} unknown"
+    fail = clean(f"{s.get('fail', 0)} fail" + (f" ({sev})" if sev else ""))
+    unknown = clean(f"{s.get('unknown', 0)} unknown")
     errors = len(doc.get("scan", {}).get("errors", []))
+    rest = clean(f"{s.get('pass', 0)} pass, {s.get('suppressed', 0)} suppressed, {errors} scan errors")
     return (
         f"{paint(fail, RED if s.get('fail') else '')}, {paint(unknown, YELLOW if s.get('unknown') else '')}, "
-        f"{s.get('pass', 0)} pass, {s.get('suppressed', 0)} suppressed, {errors} scan errors"
+        f"{rest}"
     )

@@ -131,7 +131,13 @@ def _order(c: Change) -> tuple[Any, ...]:
 
 
 def _comparability(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    """Differences that make 'new' and 'fixed' mean something else than a change in the world."""
+    """Differences that make 'new' and 'fixed' mean something else than a change in the world.
+    Cleaned (reports.console.clean): the CLI prints them to the terminal, and rule ids and modes
+    come from documents anyone can write."""
+    return [clean(w) for w in _differences(before, after)]
+
+
+def _differences(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
     warnings = []
     b, a = before.get("scan", {}), after.get("scan", {})
     if b.get("mode") != a.get("mode"):

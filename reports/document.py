@@ -5,10 +5,14 @@ file, never a traceback."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from reports.json import SCHEMA_VERSION
+from reports.text import without_lone_surrogates
+
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class DocumentError(Exception):
@@ -37,6 +41,10 @@ def load(path: Path) -> tuple[dict[str, Any], str]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DocumentError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
+    if _ESCAPED_SURROGATE.search(text):
+        # `\ud800` read back is a lone surrogate (valid pairs are joined): no file can be
+        # written with it. The text stays as given: it is what the HTML report embeds.
+        doc = without_lone_surrogates(doc)
     check(doc, path)
     return doc, text
 

@@ -29,6 +29,7 @@ from markupsafe import Markup
 from reports.coverage import COVERAGE_COLUMNS, coverage_matrix
 from reports.html_model import ReportView, count_text
 from reports.markdown import markdown
+from reports.text import visible
 
 BLOCK_ID = "opscheck-results"
 _BLOCK = re.compile(
@@ -119,6 +120,10 @@ def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("reports", "templates"),
         autoescape=True,
+        # Every plain string a template prints (attributes included) is made visible before it
+        # is escaped: escape sequences, bidi overrides and lone surrogates in names and paths
+        # would otherwise reach the page as themselves (Markup is ours and already done).
+        finalize=_visible,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -146,4 +151,9 @@ def _wrap(text: str, width: int) -> str:
 def element_text(text: object) -> Markup:
     """Text escaped for element content only (`&`, `<`, `>`): quotes need no escaping
     there, and pretty JSON is full of them. Never for attribute values."""
-    return Markup(str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    shown = visible(str(text))
+    return Markup(shown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def _visible(value: Any) -> Any:
+    return visible(value) if type(value) is str else value

@@ -6,6 +6,8 @@ import re
 
 from markupsafe import Markup, escape
 
+from reports.text import visible
+
 # --------------------------------------------------------------------------- markdown subset
 
 _FENCE = re.compile(r"^\s*```\s*([\w+.-]*)\s*$")
@@ -16,7 +18,8 @@ _INLINE = re.compile(r"`([^`]+)`|\*\*([^*]+)\*\*")
 def markdown(text: object) -> Markup:
     """The small markdown subset rule texts use, rendered safely: paragraphs, bullet
     lists, fenced code blocks, inline code and bold. Everything else stays text."""
-    lines = str(text or "").replace("\r\n", "\n").split("\n")
+    # Made visible first (reports.text): a rule text read back from a document is anyone's.
+    lines = visible(str(text or "").replace("\r\n", "\n")).split("\n")
     out: list[Markup] = []
     para: list[str] = []
     items: list[str] = []
