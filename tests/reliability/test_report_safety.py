@@ -116,6 +116,12 @@ def _ident(h: Hostile) -> str:
     return h.key if SURROGATES.search(h.text) else h.text
 
 
+def _segment(text: str) -> str:
+    """A path as long as a file system allows (PATH_MAX 4,096 bytes): longer ones cannot come
+    from a scan, and their SARIF URI would pass .NET's limit, which stops the multitool."""
+    return text[:4000]
+
+
 def case_results(h: Hostile, n: int) -> list[Result]:
     """Two results for one hostile string: a fail (it reaches SARIF) and a suppressed one,
     the string in every field the scanned world fills."""
@@ -136,7 +142,7 @@ def case_results(h: Hostile, n: int) -> list[Result]:
         f"EventBridge rule {t} has no dead-letter queue.",
         ref,
         evidence=evidence,
-        location=Location(f"infra/{t}/main.tf", 1 + n, 2 + n),
+        location=Location(f"infra/{_segment(t)}/main.tf", 1 + n, 2 + n),
     )
     kept = Result(
         "CT002",
@@ -162,7 +168,7 @@ def crafted_outcome(strings: tuple[Hostile, ...]) -> ScanOutcome:
         ScanError(
             kind="api",
             message=f"AccessDenied on {h.text}",
-            path=f"{h.text}.tf",
+            path=f"{_segment(h.text)}.tf",
             line=3,
             account_id=ACCOUNT,
             region="us-east-1",
@@ -247,9 +253,8 @@ def test_json_document_is_strict_json_and_keeps_every_string(crafted, tally):
         want = written(h.text)
         fail, kept = sorted(cases[h.key], key=lambda r: r["rule_id"] != "EB001")
         assert fail["resource"]["name"] == want and kept["suppression"]["owner"] == want, h.attacks
-        assert (
-            fail["evidence"]["tags"]["team"] == want and fail["location"]["path"] == f"infra/{want}/main.tf"
-        )
+        assert fail["evidence"]["tags"]["team"] == want
+        assert fail["location"]["path"] == f"infra/{written(_segment(h.text))}/main.tf"
         assert errors[want]["message"] == f"AccessDenied on {want}"
         tally(
             "Reports: hostile strings in JSON", "strict JSON; every string kept (lone surrogates as U+FFFD)"
@@ -449,7 +454,8 @@ class Tty(io.StringIO):
 
 def console_text(doc: dict[str, Any], *, tty: bool) -> str:
     stream = Tty() if tty else io.StringIO()
-    console.render_document(doc, stream, verbose=True, width=100_000)
+    # Wide enough that no message wraps: the test looks for each one whole.
+    console.render_document(doc, stream, verbose=True, width=10_000_000)
     return stream.getvalue()
 
 
@@ -535,7 +541,8 @@ def hcl(text: str) -> str:
             out.append("\\" + ch)
         elif ch == "\n":
             out.append("\\n")
-        elif ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F:
+        elif ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or ch in "\u2028\u2029":
+            # Escaped: the HCL parser drops a raw U+2028 at the end of a string.
             out.append(f"\\u{ord(ch):04x}")
         else:
             out.append(ch)
