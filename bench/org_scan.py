@@ -41,24 +41,19 @@ from __future__ import annotations
 
 import argparse
 import functools
-import http.client
 import io
 import os
-import re
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -73,7 +68,17 @@ from scanner.scan import OrgOptions, scan_org
 from scanner.sources.aws.session import AwsOptions
 from scanner.sources.aws.source import unsupported_needs
 
-LOOPBACK = "127.0.0.1"
+# bench/loopback.py: moto_server and the relay, shared with the reliability tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loopback import (
+    CREDENTIAL,
+    LOOPBACK,
+    Moto,
+    Relay,
+    environment,
+    moto_server,
+)
+
 REGIONS = ("us-east-1", "eu-west-1")
 HOME = REGIONS[0]
 SIZES = (3, 30)
@@ -82,66 +87,9 @@ SEED_WORKERS = 8  # accounts seeded at once: seeding is set-up, not what is meas
 ROLE = "OrganizationAccountAccessRole"
 # (label, accounts at once, calls at once in each account)
 CONCURRENCIES = (("default", 4, 8), ("1", 1, 1))
-# SigV4: Credential=<access key>/<date>/<region>/<service>/aws4_request
-CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
-HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"}
-)
 
 
-# -- moto_server and the proxy in front of it ---------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        return s.getsockname()[1]
-
-
-@dataclass(frozen=True)
-class Moto:
-    port: int
-    pid: int
-
-    def cpu_seconds(self) -> float | None:
-        """User + system CPU time of the moto_server process (Linux /proc; None elsewhere)."""
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        # fields[0] is the state (field 3 of stat); utime and stime are fields 14 and 15.
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@contextmanager
-def moto_server(env: dict[str, str]) -> Iterator[Moto]:
-    """A moto_server process on 127.0.0.1, stopped by its own PID."""
-    port = free_port()
-    server = Path(sys.executable).parent / "moto_server"
-    proc = subprocess.Popen(
-        [str(server), "-H", LOOPBACK, "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://{LOOPBACK}:{port}/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.2)
-        yield Moto(port, proc.pid)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+# -- the proxy in front of moto_server ----------------------------------------------------------
 
 
 @dataclass
@@ -171,16 +119,6 @@ class Tally:
             self.keys.clear()
 
 
-# moto_server does not implement EC2's GetAllowedImagesSettings (IMG001); the proxy answers it
-# as AWS answers an account that never turned Allowed AMIs on, as `opscheck demo` does.
-ALLOWED_AMIS_ACTION = b"Action=GetAllowedImagesSettings"
-ALLOWED_AMIS_DISABLED = (
-    b'<?xml version="1.0" encoding="UTF-8"?>\n'
-    b'<GetAllowedImagesSettingsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
-    b"<requestId>opscheck-bench</requestId><state>disabled</state></GetAllowedImagesSettingsResponse>"
-)
-
-
 class LatencyProxy(ThreadingHTTPServer):
     """Relays every request to moto_server on 127.0.0.1, `latency` seconds later."""
 
@@ -197,90 +135,28 @@ class LatencyProxy(ThreadingHTTPServer):
         return f"http://{LOOPBACK}:{self.server_address[1]}"
 
 
-class _Relay(BaseHTTPRequestHandler):
-    # HTTP/1.1 so botocore keeps its connections open, as it does with AWS: every answer
-    # carries a Content-Length.
-    protocol_version = "HTTP/1.1"
-    # Status line, headers and body leave in one write, at once: written apart, with Nagle's
-    # algorithm on, the body waits for the client's delayed ACK of the headers on a kept-alive
-    # connection (up to 40 ms on Linux), a delay that would add itself to the injected one.
-    wbufsize = -1
-    disable_nagle_algorithm = True
+class _Relay(Relay):
     server: LatencyProxy
 
-    def _body(self) -> bytes | None:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";", 1)[0].strip(), 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):  # trailers
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else None
-
-    def _relay(self) -> None:
+    def _dispatch(self) -> None:
         # The proxy shares this process (and its GIL) with the scan: its CPU time is
         # counted apart, so that the scan's own can be told.
         start = time.thread_time()
         try:
-            self._forward()
+            body = self.read_body()
+            self.server.tally.count(self.headers.get("Authorization", ""))
+            time.sleep(self.server.latency_s)  # the round trip a real network would add
+            self.handle_request(body)
         finally:
             spent = time.thread_time() - start
             with self.server.tally.lock:
                 self.server.tally.cpu += spent
 
-    def _forward(self) -> None:
-        body = self._body()
-        self.server.tally.count(self.headers.get("Authorization", ""))
-        time.sleep(self.server.latency_s)  # the round trip a real network would add
-        if body and ALLOWED_AMIS_ACTION in body:
-            self._answer(ALLOWED_AMIS_DISABLED)
-            return
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-        if body is not None:
-            headers["Content-Length"] = str(len(body))
-        # A connection per request: on loopback it costs well under a millisecond, and a
-        # shared one would serialise the threads relaying at once.
-        upstream = http.client.HTTPConnection(LOOPBACK, self.server.upstream_port, timeout=120)
-        try:
-            upstream.request(self.command, self.path, body=body, headers=headers)
-            answer = upstream.getresponse()
-            data = answer.read()
-        except OSError as exc:
-            with self.server.tally.lock:
-                self.server.tally.failed += 1
-            self.send_error(502, f"moto_server: {exc}")
-            return
-        finally:
-            upstream.close()
-        self.send_response_only(answer.status, answer.reason)
-        for name, value in answer.getheaders():
-            if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
-                self.send_header(name, value)
-        if self.command == "HEAD":  # no body, but the length a GET would have
-            self.send_header("Content-Length", answer.getheader("Content-Length") or "0")
-            self.end_headers()
-            return
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+    def upstream_failed(self, exc: OSError) -> None:
+        with self.server.tally.lock:
+            self.server.tally.failed += 1
 
-    def _answer(self, data: bytes) -> None:
-        """Answer in moto_server's place (what it does not implement), as AWS would."""
-        self.send_response_only(200, "OK")
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _relay
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: the tally is the log
-        pass
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _dispatch
 
 
 @contextmanager
@@ -659,24 +535,7 @@ def _errors(run: Run) -> None:
 
 
 def _environment() -> dict[str, str]:
-    """The caller's AWS setup (profile, endpoint, credentials, config files) and proxy
-    settings reach neither the emulator nor the scan."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("AWS_") and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
-    }
-    env.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION=HOME,
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        NO_PROXY=f"{LOOPBACK},localhost",
-        no_proxy=f"{LOOPBACK},localhost",
-    )
-    return env
+    return environment(HOME)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -707,8 +566,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with mock.patch.dict(os.environ, env, clear=True), moto_server(env) as moto:
         for members in sizes:
             # A fresh emulator for each organization: one management account, one organization.
-            reset = urllib.request.Request(f"http://{LOOPBACK}:{moto.port}/moto-api/reset", method="POST")
-            urllib.request.urlopen(reset, timeout=30).close()
+            moto.reset()
             with latency_proxy(moto.port, args.latency_ms) as proxy:
                 management = _session()
                 org = build_organization(proxy, members, management)

@@ -501,4 +501,6 @@ def fingerprint(
     ]
     if configuration is not None:
         parts.append(configuration)
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    # surrogatepass: a path that is not UTF-8 (os.fsdecode keeps its bytes as lone surrogates)
+    # still has a fingerprint; every other string encodes as plain UTF-8, as before.
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]

@@ -12,6 +12,7 @@ from scanner.lib.instance_types import TypeInfo, from_ec2_api
 from scanner.lib.metrics import MetricSummary
 from scanner.model import (
     DB_INSTANCE,
+    ENDPOINT,
     ENDPOINT_CONFIG,
     INSTANCE,
     INSTANCE_TYPE,
@@ -41,6 +42,16 @@ class Sized:
     def label(self) -> str:
         where = f", variant {self.variant}" if self.variant else ""
         return f"{self.what} {self.resource.name}{where}"
+
+
+# What `sized` reads; live endpoint configurations come with their endpoints' listing.
+SIZED_TYPES = (
+    (INSTANCE, "EC2 instances"),
+    (LAUNCH_TEMPLATE, "launch templates"),
+    (DB_INSTANCE, "RDS DB instances"),
+    (ENDPOINT, "SageMaker endpoints"),
+    (ENDPOINT_CONFIG, "SageMaker endpoint configurations"),
+)
 
 
 def sized(inventory: Inventory, scope: Scope) -> Iterator[Sized]:
@@ -138,3 +149,7 @@ def per_type(inventory: Inventory, ctx: RuleContext, judge: TypeJudge) -> Iterat
                 continue
             live = live_types(inventory, scope, s.resource)
             yield judge(s, s.value, live.get(s.value) if live else None, live)
+        # What could not be listed has no result of its own: an unknown per type and region
+        # says so (a failed DescribeInstances made RS008/RS009's instances vanish silently).
+        for rtype, noun in SIZED_TYPES:
+            yield from ctx.gap_unknowns(inventory, scope, rtype, noun)

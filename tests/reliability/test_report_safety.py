@@ -665,13 +665,9 @@ def test_iac_scan_of_a_file_whose_name_is_not_utf8(tmp_path, tally):
     tally("Reports: file name not UTF-8 (IaC scan)", "U+FFFD in JSON/SARIF/HTML; spelled out on the console")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="scanner/model.py fingerprint() encodes the configuration path strictly: a template whose "
-    "name is not UTF-8 crashes the scan (one-line fix there: encode with 'surrogatepass')",
-)
-def test_iac_scan_of_a_template_whose_name_is_not_utf8(tmp_path):
+def test_iac_scan_of_a_template_whose_name_is_not_utf8(tmp_path, tally):
+    """The configuration's path is part of each fingerprint: a name that is not UTF-8 must
+    not stop the scan (it did: the fingerprint encoded strictly)."""
     template = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Resources": {"Trail": {"Type": "AWS::CloudTrail::Trail", "Properties": {"S3BucketName": "b"}}},
@@ -679,7 +675,10 @@ def test_iac_scan_of_a_template_whose_name_is_not_utf8(tmp_path):
     root = write_tree(tmp_path / "repo", {"t.json": json.dumps(template)})
     (root / "t.json").rename(root / os.fsdecode(b"stack-\xff.json"))
     outcome = scan_iac([root], rules("CT002"), tmp_path)
-    assert outcome.results
+    assert outcome.results and not outcome.errors
+    rendered = formats.render_outcome(outcome, ["json", "sarif", "html"])
+    assert "stack-\ufffd.json" in rendered.texts["json"]
+    tally("Reports: template name not UTF-8 (IaC scan)", "scanned; U+FFFD in the reports")
 
 
 # -- real scans: live (moto) -------------------------------------------------------------------

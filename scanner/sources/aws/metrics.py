@@ -37,8 +37,9 @@ from scanner.model import (
     Unknown,
     is_unknown,
 )
+from scanner.sources.aws import pagination
 from scanner.sources.aws.collectors.base import CollectContext
-from scanner.sources.aws.errors import ACCESS_DENIED, ApiFailure
+from scanner.sources.aws.errors import ACCESS_DENIED, ApiFailure, to_scan_error
 from scanner.sources.aws.guard import Operation
 from scanner.sources.aws.runner import Task
 
@@ -396,6 +397,14 @@ def _fetch_all(ctx: CollectContext, region: str, queries: list[Query], window: M
                 denied = unknown
 
 
+def _endless(ctx: CollectContext, region: str, why: str) -> ApiFailure:
+    """A GetMetricData pagination that would never end, as the failed call it is."""
+    exc = pagination.EndlessPagination(f"pagination {why}; the series of this call are unknown")
+    return to_scan_error(
+        exc, service="cloudwatch", operation="GetMetricData", region=region, account_id=ctx.account_id
+    )
+
+
 def _fetch_chunk(
     ctx: CollectContext, region: str, chunk: list[Query], start: dt.datetime, end: dt.datetime
 ) -> None:
@@ -410,7 +419,11 @@ def _fetch_chunk(
     status: dict[str, str] = {}
     trouble: dict[str, str] = {}  # id -> why CloudWatch could not answer it
     seen: set[str] = set()
+    pages = 0
     while True:
+        pages += 1
+        if pages > pagination.MAX_PAGES:
+            raise _endless(ctx, region, f"did not end after {pagination.MAX_PAGES:,} pages")
         page = ctx.call(
             "cloudwatch", region, "GetMetricData", subject=f"{len(chunk)} metric series", **params
         )
@@ -434,7 +447,7 @@ def _fetch_chunk(
         if not token:
             break
         if token in seen:  # a service that hands the same page again would loop forever
-            raise RuntimeError("GetMetricData returned the same NextToken twice")
+            raise _endless(ctx, region, "returned the same NextToken twice")
         seen.add(token)
         params["NextToken"] = token
     for qid, query in by_id.items():

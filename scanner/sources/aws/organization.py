@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from scanner.sources.aws.errors import to_scan_error
 from scanner.sources.aws.guard import Operation
+from scanner.sources.aws.pagination import bounded
 from scanner.sources.aws.session import AccountSession
 
 LIST_ACCOUNTS = Operation("organizations", "ListAccounts")
@@ -61,7 +62,7 @@ def list_accounts(session: AccountSession) -> list[OrgAccount]:
     accounts: list[OrgAccount] = []
     try:
         client = session.client("organizations", region)
-        for page in client.get_paginator("list_accounts").paginate():
+        for page in bounded(client.get_paginator("list_accounts").paginate()):
             for item in page.get("Accounts") or []:
                 status = str(item.get("State") or item.get("Status") or "UNKNOWN").upper()
                 accounts.append(OrgAccount(str(item["Id"]), item.get("Name"), status))

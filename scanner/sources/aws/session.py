@@ -15,6 +15,7 @@ from botocore.exceptions import NoCredentialsError, ProfileNotFound
 
 from scanner import __version__
 from scanner.lib.arn import GLOBAL_REGION, parse_arn, partition_of_region
+from scanner.sources.aws import integrity
 from scanner.sources.aws.errors import ApiFailure, to_scan_error
 from scanner.sources.aws.guard import CallGuard, Operation
 
@@ -36,7 +37,9 @@ class AwsOptions:
     endpoint_url: str | None = None
     regions: list[str] = field(default_factory=list)
     max_workers: int = 8
-    max_attempts: int = 8
+    max_attempts: int = 8  # botocore's adaptive retries: throttling, 5xx, resets and timeouts
+    connect_timeout: float = 10
+    read_timeout: float = 30
     # A ready boto3 session (the demo and tests pass one; real scans build their own).
     session: boto3.Session | None = None
 
@@ -60,8 +63,8 @@ class AccountSession:
         self._clients: dict[tuple[str, str], Any] = {}
         self.config = Config(
             retries={"mode": "adaptive", "max_attempts": options.max_attempts},
-            connect_timeout=10,
-            read_timeout=30,
+            connect_timeout=options.connect_timeout,
+            read_timeout=options.read_timeout,
             max_pool_connections=max(10, options.max_workers * 2),
             user_agent_extra=f"opscheck/{__version__}",
         )
@@ -82,6 +85,7 @@ class AccountSession:
 
     def _guarded(self, client: Any) -> Any:
         self.guard.install(client.meta.events)
+        integrity.install(client.meta.events)
         return client
 
     def _assume(self, base: boto3.Session, role_arn: str, external_id: str | None) -> boto3.Session:

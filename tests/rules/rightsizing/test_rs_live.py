@@ -246,3 +246,18 @@ def test_rs002_refused_scaling_policies_leave_the_count_not_judged(aws):
     assert [(e.operation, e.code) for e in out.errors] == [
         ("DescribeScalingPolicies", "AccessDeniedException")
     ]
+
+
+def test_rs008_rs009_say_what_a_failed_listing_left_unseen(aws):
+    """Found by the fault proxy (tests/reliability): a refused DescribeInstances made RS008's
+    and RS009's instance results vanish with nothing in their place."""
+    ec2 = aws.client("ec2", region_name=REGION)
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    ec2.run_instances(ImageId=image, InstanceType="m4.large", MinCount=1, MaxCount=1)
+    inject_error(aws, "DescribeInstances", "UnauthorizedOperation", service_id="ec2")
+    out = live_scan(aws, "RS008", "RS009", regions=[REGION])
+    for rule_id in ("RS008", "RS009"):
+        (got,) = [r for r in results(out, rule_id) if r.discriminator == "gap:AWS::EC2::Instance"]
+        assert got.status.value == "unknown"
+        assert f"EC2 instances in {REGION} of account {ACCOUNT} could not be listed" in got.message
+        assert not [r for r in results(out, rule_id) if r.status.value != "unknown"]

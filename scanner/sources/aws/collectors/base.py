@@ -15,6 +15,7 @@ from botocore import xform_name
 from scanner.model import CollectionGap, Origin, Resource, ScanError, Unknown
 from scanner.sources.aws.errors import ApiFailure, to_scan_error
 from scanner.sources.aws.guard import Operation, ReadOnlyViolation
+from scanner.sources.aws.pagination import bounded
 from scanner.sources.aws.runner import Task
 from scanner.sources.aws.session import AccountSession
 
@@ -151,7 +152,7 @@ class CollectContext:
         items: list[Any] = []
         try:
             if client.can_paginate(name):
-                for page in client.get_paginator(name).paginate(**params):
+                for page in bounded(client.get_paginator(name).paginate(**params)):
                     items.extend(page.get(result_key) or [])
             else:
                 items.extend(getattr(client, name)(**params).get(result_key) or [])
