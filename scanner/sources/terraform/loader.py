@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.model import InlineSuppression, Origin, Reference, Resource, ScanError, Scope, Unknown
-from scanner.sources.iac import Configuration, failed_load, name_of, read_text
+from scanner.sources.iac import Configuration, failed_load, load_json, name_of, read_text
 from scanner.sources.terraform import mapping, providers
 from scanner.sources.terraform.expr import Evaluator, ResourceObject
 from scanner.sources.terraform.hcl import Block, module_sources
@@ -74,7 +74,7 @@ def local_sources(directory: Path) -> list[str]:
             continue
         if path.name.endswith(".json"):
             try:
-                doc = json.loads(text)
+                doc = load_json(text)
             except ValueError:
                 continue
             calls = doc.get("module") if isinstance(doc, dict) else None

@@ -281,6 +281,61 @@ def _locator(base: Path, configuration: Mapping[str, Any], cwd: Path, relative: 
     return locate
 
 
+def shape_error(data: Mapping[str, Any]) -> str | None:
+    """The first key of a plan whose value is not of the kind `terraform show -json` writes
+    there, where the loader reads it as such (a hostile or damaged plan would otherwise cost
+    the scan an internal error, or be read as empty without a word); None when all are."""
+    todo: list[tuple[Any, str, str]] = [
+        (data.get("planned_values"), "planned_values", "planned"),
+        (data.get("resource_changes"), "resource_changes", "changes"),
+        (data.get("configuration"), "configuration", "configuration"),
+    ]
+    while todo:
+        value, where, kind = todo.pop()
+        if value is None:
+            continue
+        wanted = list if kind in ("changes", "resources", "children", "config resources") else Mapping
+        if not isinstance(value, wanted):
+            what = "an array" if wanted is list else "an object"
+            return f"{where} must be {what}, not {_json_type(value)}"
+        if kind == "planned":
+            todo.append((value.get("root_module"), f"{where}.root_module", "module"))
+        elif kind == "module":
+            todo.append((value.get("resources"), f"{where}.resources", "resources"))
+            todo.append((value.get("child_modules"), f"{where}.child_modules", "children"))
+        elif kind == "children":
+            todo += [(c, f"{where}[{i}]", "module") for i, c in enumerate(value) if isinstance(c, Mapping)]
+        elif kind == "changes":
+            for i, c in enumerate(value):
+                if isinstance(c, Mapping):
+                    todo.append((c.get("change"), f"{where}[{i}].change", "change"))
+        elif kind == "change":
+            todo.append((value.get("after_unknown"), f"{where}.after_unknown", "object"))
+        elif kind == "configuration":
+            todo.append((value.get("root_module"), f"{where}.root_module", "config module"))
+            todo.append((value.get("provider_config"), f"{where}.provider_config", "object"))
+        elif kind == "config module":
+            todo.append((value.get("resources"), f"{where}.resources", "config resources"))
+            todo.append((value.get("module_calls"), f"{where}.module_calls", "calls"))
+        elif kind == "config resources":
+            for i, r in enumerate(value):
+                if isinstance(r, Mapping):
+                    todo.append((r.get("expressions"), f"{where}[{i}].expressions", "object"))
+        elif kind == "calls":
+            for name, call in value.items():
+                if isinstance(call, Mapping):
+                    todo.append((call.get("module"), f"{where}.{name}.module", "config module"))
+    return None
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return {str: "a string", list: "an array"}.get(type(value), "an object")
+
+
 def plan_errors(rel: str, data: Mapping[str, Any]) -> list[ScanError]:
     """A plan whose format is newer than what opscheck knows is read anyway, and said."""
     version = str(data.get("format_version", ""))
