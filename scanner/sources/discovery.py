@@ -155,19 +155,13 @@ def discover(paths: list[Path], cwd: Path) -> Found:
                 )
             )
         else:
-            found.errors.append(_missing(root))
+            found.errors.append(
+                ScanError(
+                    kind="config", message=f"{shown(root)}: no such file or directory", path=shown(root)
+                )
+            )
     found.terraform_dirs = sorted(tf_dirs)
     return found
-
-
-def _missing(root: Path) -> ScanError:
-    """A path that names nothing readable: missing, a dangling link, or a loop of links."""
-    try:
-        root.stat()
-        why = "no such file or directory"
-    except OSError as exc:
-        why = (exc.strerror or str(exc)).lower()
-    return ScanError(kind="config", message=f"{shown(root)}: {why}", path=shown(root))
 
 
 def _classify(path: Path, cwd: Path, found: Found, explicit: bool) -> None:
@@ -235,7 +229,7 @@ def _plan(path: Path, rel: str, found: Found, explicit: bool) -> None:
         found.errors.append(ScanError(kind="parse", message=f"{rel}: {exc.strerror or exc}", path=rel))
         return
     except JsonError as exc:
-        message = f"{rel}: invalid plan JSON: {exc.message}"
+        message = f"{rel}: invalid plan JSON: {exc.message.removeprefix('invalid JSON: ')}"
         found.errors.append(ScanError(kind="parse", message=message, path=rel, line=exc.line))
         return
     if (

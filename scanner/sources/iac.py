@@ -4,6 +4,7 @@ one plan, one template), its resources and errors, and safe file reading."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -99,6 +100,16 @@ def shown(path: str | Path) -> str:
     Python as lone surrogates, which no UTF-8 output can encode) are written as `\\xff`."""
     text = str(path)
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def resolved(path: Path) -> Path:
+    """`path.resolve()` that never raises: a module source leading into a loop of links
+    (RuntimeError in resolve) or holding a NUL byte (ValueError) stays as written, and is then
+    no directory, which the caller reports."""
+    try:
+        return Path(os.path.realpath(path))
+    except (OSError, ValueError):
+        return Path(os.path.abspath(path))
 
 
 def decode(data: bytes) -> str:

@@ -174,6 +174,13 @@ def load_template(path: Path, rel: str, parsed: Parsed | None = None) -> Configu
             ScanError(kind="parse", message=f"{rel}: not a CloudFormation template", path=rel)
         )
         return config
+    if not data.get("Resources"):
+        # CloudFormation refuses a template without resources; a file cut short before them
+        # (or a `Resources:` left empty) would otherwise pass as a stack with nothing wrong.
+        message = f"{rel}: no resources (CloudFormation requires at least one); not scanned"
+        config.errors.append(ScanError(kind="parse", message=message, path=rel))
+        config.scanned = False
+        return config
     try:
         loaded = _load(data, parsed.spans, rel, scope)
     except RecursionError:

@@ -132,7 +132,8 @@ def load_module_def(directory: Path, rel: str) -> ModuleDef:
     try:
         files = terraform_files(directory)
     except OSError as exc:  # a local module directory that cannot be listed
-        message = f"{rel}: cannot read directory: {exc.strerror or exc}; the module is not scanned"
+        # Worded as discovery words it, so that a directory both walked and called is one error.
+        message = f"{rel}: cannot read directory: {exc.strerror or exc}; not scanned"
         mod.errors.append(ScanError(kind="parse", message=message, path=rel))
         return mod
     # Override files are merged into the blocks of the others, after them (Terraform's rule).

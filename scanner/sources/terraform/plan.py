@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.model import Origin, Reference, ScanError, Scope, show
-from scanner.sources.iac import Configuration
+from scanner.sources.iac import Configuration, resolved
 from scanner.sources.terraform import mapping
 from scanner.sources.terraform.hcl import Block
 from scanner.sources.terraform.loader import SOURCE, Definitions, _suppressions, block_origin, mapped_resource
@@ -78,7 +78,7 @@ def _module_dirs(module: Mapping[str, Any], base: Path, prefix: str = "") -> dic
             and source.startswith(("./", "../"))
             and isinstance(call.get("module"), Mapping)
         ):
-            dirs.update(_module_dirs(call["module"], (base / source).resolve(), f"{prefix}module.{name}."))
+            dirs.update(_module_dirs(call["module"], resolved(base / source), f"{prefix}module.{name}."))
     return dirs
 
 
@@ -261,7 +261,7 @@ def load_plan(path: Path, rel: str, data: Mapping[str, Any], cwd: Path, relative
 
 def _locator(base: Path, configuration: Mapping[str, Any], cwd: Path, relative: Any, config: Configuration):
     """address (without index) -> the resource's block in the .tf sources beside the plan."""
-    dirs = _module_dirs(configuration, base.resolve())
+    dirs = _module_dirs(configuration, resolved(base))
     if not any(p.suffix == ".tf" for p in base.iterdir()):
         return lambda address: None
     defs = Definitions(cwd, relative)
