@@ -191,7 +191,11 @@ def load_plan(path: Path, rel: str, data: Mapping[str, Any], cwd: Path, relative
     scope = Scope(kind="configuration", id=rel)
     config = Configuration(scope=scope, path=rel, source=SOURCE)
     planned = (data.get("planned_values") or {}).get("root_module") or {}
-    changes = {c.get("address"): c for c in data.get("resource_changes") or [] if isinstance(c, Mapping)}
+    changes = {
+        c["address"]: c
+        for c in data.get("resource_changes") or []
+        if isinstance(c, Mapping) and isinstance(c.get("address"), str)  # a key: hashable
+    }
     configuration = (data.get("configuration") or {}).get("root_module") or {}
     config_index = _config_index(configuration)
     provider_config = (data.get("configuration") or {}).get("provider_config") or {}
