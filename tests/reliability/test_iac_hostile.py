@@ -5,8 +5,9 @@ For each case: exactly one scan error, naming the file (and its line where one m
 something), or none where the scanner must accept the file; every other result exactly what a
 scan of the good files alone gives; the exit code INTERFACE.md gives (1: the good files fail
 rules; 2 for a path the command refuses); no traceback; bounded time and memory. Every case
-also goes through the `opscheck` command, one process per category; the unreadable files only
-there, without the capabilities that let root read anything.
+also goes through the `opscheck` command (one process for all in the fast set, one per category
+in the full set); the unreadable files only there, without the capabilities that let root read
+anything.
 """
 
 from __future__ import annotations

@@ -201,6 +201,11 @@ def _load(data: Mapping[str, Any], spans: dict[str, tuple[int, int]], rel: str, 
     if not isinstance(raw_resources, Mapping):
         out.errors.append(ScanError(kind="parse", message=f"{rel}: Resources is not a mapping", path=rel))
         return out
+    for section in ("Parameters", "Mappings", "Conditions", "Globals"):  # read as mappings below
+        if data.get(section) is not None and not isinstance(data[section], Mapping):
+            message = f"{rel}: {section} is not a mapping; not scanned"
+            out.errors.append(ScanError(kind="parse", message=message, path=rel))
+            return out
     ctx = intrinsics.Context(
         parameters=intrinsics.parameter_values(data.get("Parameters") or {}),
         resources=raw_resources,

@@ -84,7 +84,7 @@ def _module_dirs(module: Mapping[str, Any], base: Path, prefix: str = "") -> dic
 
 def _unknown_reference(expression: Any, what: str, prefix: str = "") -> Reference:
     refs = expression.get("references") if isinstance(expression, Mapping) else None
-    if refs:
+    if refs and isinstance(refs, list):  # a damaged plan may hold anything here
         # Terraform lists `aws_kms_key.k.arn` before `aws_kms_key.k`: the most specific first.
         # They are written relative to the module: the target's address has its prefix.
         text = str(refs[0])
@@ -110,7 +110,7 @@ def _each_resource(expression: Any, prefix: str = "") -> list[Reference] | None:
     their own. `aws_subnet.x` without an index (a splat, a for expression) stays one
     Reference to the whole resource, which names no single instance."""
     refs = expression.get("references") if isinstance(expression, Mapping) else None
-    if not refs:
+    if not refs or not isinstance(refs, list):  # a damaged plan may hold anything here
         return None
     found: dict[str, Reference] = {}
     for text in map(str, refs):
