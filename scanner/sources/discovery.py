@@ -12,7 +12,6 @@ symbolic links into directories (no loops), and leave every other file alone.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -22,8 +21,9 @@ from typing import Any
 from scanner.model import ScanError
 from scanner.sources.cloudformation.parse import Parsed, TemplateError, parse_template
 from scanner.sources.cloudformation.template import looks_like_template
-from scanner.sources.iac import MAX_FILE_BYTES, decode, read_text
+from scanner.sources.iac import MAX_FILE_BYTES, JsonError, decode, load_json, read_text, shown
 from scanner.sources.terraform.module import is_terraform_file
+from scanner.sources.terraform.plan import shape_error
 
 SKIP_DIRS = frozenset(
     {
@@ -51,6 +51,20 @@ _TYPE_HINT = re.compile(rb"""["']?Type["']?\s*:\s*["']?AWS::[A-Za-z0-9]+::""")
 _TOP_RESOURCES = re.compile(rb"""^(?:Resources|\s*"Resources")\s*:""", re.MULTILINE)
 
 
+def _wide_text(data: bytes) -> tuple[str, bytes]:
+    """(encoding, the start of the text as UTF-8 to look for hints in) of a UTF-16/32 file
+    with a byte order mark; ("", b"") for anything else."""
+    for bom, codec in (
+        (b"\x00\x00\xfe\xff", "UTF-32"),
+        (b"\xff\xfe\x00\x00", "UTF-32"),
+        (b"\xff\xfe", "UTF-16"),
+        (b"\xfe\xff", "UTF-16"),
+    ):
+        if data.startswith(bom):
+            return codec, data[: 128 * 1024].decode(codec, "replace").encode("utf-8", "replace")
+    return "", b""
+
+
 @dataclass
 class Found:
     terraform_dirs: list[Path] = field(default_factory=list)
@@ -63,7 +77,7 @@ def relative(path: Path, cwd: Path) -> str:
     """Path as reports show it: relative to where the scan started, with '/'. Absolute
     paths, not resolved ones: no symlink lookups per file (walks never follow links)."""
     rel = os.path.relpath(os.path.abspath(path), os.path.abspath(cwd))
-    return Path(rel).as_posix() if rel != "." else "."
+    return shown(Path(rel).as_posix() if rel != "." else ".")
 
 
 class StableKeys:
@@ -112,7 +126,14 @@ def discover(paths: list[Path], cwd: Path) -> Found:
     tf_dirs: set[Path] = set()
     for root in paths:
         if root.is_dir():
-            for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+            def unlisted(exc: OSError) -> None:
+                # os.walk skips a directory it cannot list without a word: say so.
+                rel = relative(Path(exc.filename), cwd)
+                message = f"{rel}: cannot read directory: {exc.strerror or exc}; not scanned"
+                found.errors.append(ScanError(kind="parse", message=message, path=rel))
+
+            for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=unlisted):
                 dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
                 here = Path(dirpath)
                 if any(is_terraform_file(f) for f in filenames):
@@ -129,11 +150,15 @@ def discover(paths: list[Path], cwd: Path) -> Found:
                 _classify(root, cwd, found, explicit=True)
         elif root.exists():
             found.errors.append(
-                ScanError(kind="config", message=f"{root}: not a regular file or directory", path=str(root))
+                ScanError(
+                    kind="config", message=f"{shown(root)}: not a regular file or directory", path=shown(root)
+                )
             )
         else:
             found.errors.append(
-                ScanError(kind="config", message=f"{root}: no such file or directory", path=str(root))
+                ScanError(
+                    kind="config", message=f"{shown(root)}: no such file or directory", path=shown(root)
+                )
             )
     found.terraform_dirs = sorted(tf_dirs)
     return found
@@ -155,6 +180,13 @@ def _classify(path: Path, cwd: Path, found: Found, explicit: bool) -> None:
         )
         return
     is_json = path.suffix.lower() == ".json"
+    codec, wide = _wide_text(data)
+    if codec and (explicit or _CFN_HINT.search(wide) or (is_json and _PLAN_HINT.search(wide))):
+        # PowerShell's `>` writes UTF-16: such a plan or template would otherwise be skipped as
+        # not ours, without a word.
+        message = f"{rel}: {codec} text; only UTF-8 is read (convert the file to UTF-8)"
+        found.errors.append(ScanError(kind="parse", message=message, path=rel))
+        return
     if size > MAX_FILE_BYTES:
         if explicit or _CFN_HINT.search(data[: 64 * 1024]) or (is_json and _PLAN_HINT.search(data[:4096])):
             message = f"{rel}: {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte limit; not scanned"
@@ -191,17 +223,27 @@ def _classify(path: Path, cwd: Path, found: Found, explicit: bool) -> None:
 
 def _plan(path: Path, rel: str, found: Found, explicit: bool) -> None:
     try:
-        data = json.loads(read_text(path))
-    except (OSError, ValueError, RecursionError) as exc:
-        found.errors.append(ScanError(kind="parse", message=f"{rel}: invalid plan JSON: {exc}", path=rel))
+        text = read_text(path)
+        data = load_json(text)
+    except OSError as exc:
+        found.errors.append(ScanError(kind="parse", message=f"{rel}: {exc.strerror or exc}", path=rel))
+        return
+    except JsonError as exc:
+        message = f"{rel}: invalid plan JSON: {exc.message.removeprefix('invalid JSON: ')}"
+        found.errors.append(ScanError(kind="parse", message=message, path=rel, line=exc.line))
         return
     if (
         isinstance(data, dict)
         and "format_version" in data
         and ("planned_values" in data or "resource_changes" in data)
     ):
-        found.plans.append((path, data))
+        problem = shape_error(data)
+        if problem is None:
+            found.plans.append((path, data))
+        else:
+            message = f"{rel}: not a plan as `terraform show -json` writes it: {problem}; not scanned"
+            found.errors.append(ScanError(kind="parse", message=message, path=rel))
     elif looks_like_template(data):
-        found.templates.append((path, Parsed(data, parse_template(read_text(path), json_first=True).spans)))
+        found.templates.append((path, Parsed(data, parse_template(text, json_first=True).spans)))
     elif explicit:
         found.errors.append(ScanError(kind="parse", message=f"{rel}: not a Terraform plan", path=rel))

@@ -4,6 +4,7 @@ one plan, one template), its resources and errors, and safe file reading."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -94,14 +95,142 @@ def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
     return decode(path.read_bytes())
 
 
+def shown(path: str | Path) -> str:
+    """A path as text any report can hold: bytes of a file name that are not UTF-8 (kept by
+    Python as lone surrogates, which no UTF-8 output can encode) are written as `\\xff`."""
+    text = str(path)
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def resolved(path: Path) -> Path:
+    """`path.resolve()` that never raises: a module source leading into a loop of links
+    (RuntimeError in resolve) or holding a NUL byte (ValueError) stays as written, and is then
+    no directory, which the caller reports."""
+    try:
+        return Path(os.path.realpath(path))
+    except (OSError, ValueError):
+        return Path(os.path.abspath(path))
+
+
 def decode(data: bytes) -> str:
     """Text of a file's bytes, refusing binary and non-UTF-8 content."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == b"\x00\x00\xfe\xff":
+        raise OSError("UTF-16 or UTF-32 text; only UTF-8 is read")  # not "binary": say what it is
     if b"\x00" in data:
         raise OSError("binary file (NUL bytes)")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise OSError(f"not UTF-8 text (byte {exc.start})") from None
+
+
+MAX_JSON_DEPTH = 200  # nesting any IaC JSON may have: what reads it recurses, and none is deeper
+
+
+class JsonError(ValueError):
+    """JSON text that is not read: `line` is 1-based when known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message if line is None else f"{message} (line {line})")
+        self.message = message
+        self.line = line
+
+
+def load_json(text: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """json.loads for IaC files. A key given twice in one object is an error (which value
+    counts is ambiguous, and a reader of the file may see the other one); nesting is bounded
+    before anything recurses into it; a lone UTF-16 surrogate escape reads as U+FFFD, as
+    Go's decoder (Terraform's) reads it, not as a character no UTF-8 report can hold."""
+    text = _lone_surrogates_replaced(text)
+    line = _too_deep_at(text, max_depth)
+    if line is not None:
+        raise JsonError(f"nesting deeper than {max_depth} levels", line)
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise JsonError(f"invalid JSON: {exc.msg}", exc.lineno) from None
+    except _DuplicateKey as exc:
+        raise JsonError(f"duplicate key {exc.key!r}", _duplicate_line(text, exc.key)) from None
+    except RecursionError:  # the bound above is lower than what json recurses to; never here
+        raise JsonError("nesting too deep to read") from None
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}\n]')
+
+
+def _too_deep_at(text: str, max_depth: int) -> int | None:
+    """Line of the first bracket nested deeper than `max_depth`, None when none is."""
+    if text.count("[") + text.count("{") <= max_depth:  # most files: no scan needed
+        return None
+    depth, line = 0, 1
+    for m in _STRUCTURE.finditer(text):
+        token = m.group()
+        if token == "\n":
+            line += 1
+        elif token in "[{":
+            depth += 1
+            if depth > max_depth:
+                return line
+        elif token in "]}":
+            depth -= 1
+        else:
+            line += token.count("\n")
+    return None
+
+
+def _duplicate_line(text: str, key: str) -> int | None:
+    """Line of the second occurrence of `key` within one object (json reports no positions)."""
+    seen: list[set[str]] = []
+    line = 1
+    for m in _STRUCTURE.finditer(text):
+        token = m.group()
+        if token == "\n":
+            line += 1
+        elif token in "[{":
+            seen.append(set())
+        elif token in "]}":
+            if seen:
+                seen.pop()
+        else:
+            rest = text[m.end() : m.end() + 64].lstrip()
+            if seen and rest.startswith(":"):
+                name = json.loads(token)
+                if name == key and name in seen[-1]:
+                    return line
+                seen[-1].add(name)
+            line += token.count("\n")
+    return None
+
+
+# A \u escape of a UTF-16 surrogate (with the backslashes before it: an even number of them
+# is an escaped backslash followed by plain text), and the low surrogate escape after it.
+_SURROGATE_ESCAPE = re.compile(r"(\\+)u([dD][89a-fA-F][0-9a-fA-F]{2})((?:\\u[dD][c-fC-F][0-9a-fA-F]{2})?)")
+
+
+def _lone_surrogates_replaced(text: str) -> str:
+    def fix(m: re.Match[str]) -> str:
+        slashes, unit, low = m.groups()
+        if len(slashes) % 2 == 0:
+            return m.group(0)
+        if int(unit, 16) < 0xDC00 and low:  # a high surrogate and its low one: one character
+            return m.group(0)
+        return slashes[:-1] + "\\ufffd" + ("\\ufffd" if low else "")
+
+    return _SURROGATE_ESCAPE.sub(fix, text) if "\\u" in text else text
 
 
 def computed_attribute(rtype: str, properties: Mapping[str, Any], attribute: str, partition: str) -> Any:

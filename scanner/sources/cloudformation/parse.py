@@ -8,14 +8,12 @@ bound. Nothing here evaluates the template.
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from scanner.sources.iac import json_spans
+from scanner.sources.iac import JsonError, json_spans, load_json
 
 try:  # libyaml: several times faster, same semantics
     from yaml import CSafeLoader as _BaseLoader
@@ -184,6 +182,10 @@ def parse_yaml(text: str) -> Parsed:
         raise TemplateError(
             f"{exc.problem or exc.context or 'invalid YAML'}", mark.line + 1 if mark else None
         ) from None
+    except yaml.reader.ReaderError as exc:  # a control character: it has a position, not a mark
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)  # libyaml: int
+        raise TemplateError(f"character U+{code:04X} is not allowed in YAML", line) from None
     except yaml.YAMLError as exc:
         raise TemplateError(f"invalid YAML: {exc}") from None
     except RecursionError:
@@ -206,55 +208,11 @@ def _trim(spans: dict[str, tuple[int, int]], text: str) -> dict[str, tuple[int, 
     return out
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: str) -> None:
-        self.key = key
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(key)
-        out[key] = value
-    return out
-
-
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|\n')
-
-
-def _check_json_depth(text: str) -> None:
-    """Refuse nesting beyond the bound before json.loads recurses into it."""
-    depth, line = 0, 1
-    for m in _JSON_TOKEN.finditer(text):
-        token = m.group()
-        if token == "\n":
-            line += 1
-        elif token in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise TemplateError(f"nesting deeper than {MAX_DEPTH} levels", line)
-        elif token in "]}":
-            depth -= 1
-        else:
-            line += token.count("\n")
-
-
-def _second_occurrence_line(text: str, key: str) -> int | None:
-    hits = list(re.finditer(re.escape(json.dumps(key)) + r"\s*:", text))
-    return text.count("\n", 0, hits[1].start()) + 1 if len(hits) > 1 else None
-
-
 def parse_json(text: str) -> Parsed:
-    _check_json_depth(text)
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates)
-    except json.JSONDecodeError as exc:
-        raise TemplateError(f"invalid JSON: {exc.msg}", exc.lineno) from None
-    except _DuplicateKey as exc:
-        raise TemplateError(f"duplicate key {exc.key!r}", _second_occurrence_line(text, exc.key)) from None
-    except RecursionError:
-        raise TemplateError("nesting too deep to read") from None
+        data = load_json(text, MAX_DEPTH)
+    except JsonError as exc:
+        raise TemplateError(exc.message, exc.line) from None
     return Parsed(data, _resource_spans_json(text))
 
 

@@ -174,6 +174,13 @@ def load_template(path: Path, rel: str, parsed: Parsed | None = None) -> Configu
             ScanError(kind="parse", message=f"{rel}: not a CloudFormation template", path=rel)
         )
         return config
+    if not data.get("Resources"):
+        # CloudFormation refuses a template without resources; a file cut short before them
+        # (or a `Resources:` left empty) would otherwise pass as a stack with nothing wrong.
+        message = f"{rel}: no resources (CloudFormation requires at least one); not scanned"
+        config.errors.append(ScanError(kind="parse", message=message, path=rel))
+        config.scanned = False
+        return config
     try:
         loaded = _load(data, parsed.spans, rel, scope)
     except RecursionError:
@@ -194,6 +201,11 @@ def _load(data: Mapping[str, Any], spans: dict[str, tuple[int, int]], rel: str, 
     if not isinstance(raw_resources, Mapping):
         out.errors.append(ScanError(kind="parse", message=f"{rel}: Resources is not a mapping", path=rel))
         return out
+    for section in ("Parameters", "Mappings", "Conditions", "Globals"):  # read as mappings below
+        if data.get(section) is not None and not isinstance(data[section], Mapping):
+            message = f"{rel}: {section} is not a mapping; not scanned"
+            out.errors.append(ScanError(kind="parse", message=message, path=rel))
+            return out
     ctx = intrinsics.Context(
         parameters=intrinsics.parameter_values(data.get("Parameters") or {}),
         resources=raw_resources,

@@ -450,7 +450,10 @@ def _unescape(text: str) -> str:
             return "%{"
         esc = m.group(1)
         if esc[0] in "uU":
-            return chr(int(esc[1:], 16))
+            # Not a character (a lone surrogate, beyond U+10FFFF): U+FFFD, as Terraform's Go
+            # reads it; chr() would fail or make a string no UTF-8 report can hold.
+            code = int(esc[1:], 16)
+            return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
         return _ESCAPES.get(esc, "\\" + esc)
 
     return _ESCAPE.sub(sub, text) if ("\\" in text or "$${" in text or "%%{" in text) else text

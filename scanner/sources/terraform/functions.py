@@ -7,6 +7,7 @@ import base64
 import json
 import math
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -255,7 +256,10 @@ def _file(args: list[Any], base_dir: str | tuple[str, ...]) -> Any:
     if not any(b == path or b in path.parents for b in bases):
         return Unknown(f"file({args[0]!r}) reads outside the module")
     try:
-        if path.stat().st_size > MAX_FILE:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # reading a FIFO would block the scan for ever
+            return Unknown(f"file({args[0]!r}) is not a regular file", error=True)
+        if info.st_size > MAX_FILE:
             return Unknown(f"file({args[0]!r}) is larger than {MAX_FILE:,} bytes")
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

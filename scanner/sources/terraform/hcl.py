@@ -75,6 +75,12 @@ def _body(node: Node, src: Source, into: Block, depth: int = 0) -> None:
             expr = next((c for c in child.children if c.type == "expression"), None)
             name = src.slice(name_node)
             if expr is not None:
+                first = into.attributes.get(name)
+                if first is not None:  # Terraform refuses it; silently keeping the last would hide one
+                    raise HclError(
+                        f"attribute {name!r} set twice (first at line {first.line}); Terraform rejects this",
+                        child.start_point[0] + 1,
+                    )
                 into.attributes[name] = Attribute(name, expr, src, child.start_point[0] + 1)
                 # A suppression may sit inside a map or list value (`tags = { # opscheck:ignore`);
                 # only expressions whose text mentions one are walked.

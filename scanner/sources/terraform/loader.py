@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.model import InlineSuppression, Origin, Reference, Resource, ScanError, Scope, Unknown
-from scanner.sources.iac import Configuration, failed_load, name_of, read_text
+from scanner.sources.iac import Configuration, failed_load, load_json, name_of, read_text, resolved
 from scanner.sources.terraform import mapping, providers
 from scanner.sources.terraform.expr import Evaluator, ResourceObject
 from scanner.sources.terraform.hcl import Block, module_sources
@@ -51,7 +51,7 @@ class Definitions:
         self._defs: dict[Path, ModuleDef] = {}
 
     def get(self, directory: Path) -> ModuleDef:
-        key = directory.resolve()
+        key = resolved(directory)
         if key not in self._defs:
             self._defs[key] = load_module_def(directory, self.relative(directory, self.cwd))
         return self._defs[key]
@@ -74,7 +74,7 @@ def local_sources(directory: Path) -> list[str]:
             continue
         if path.name.endswith(".json"):
             try:
-                doc = json.loads(text)
+                doc = load_json(text)
             except ValueError:
                 continue
             calls = doc.get("module") if isinstance(doc, dict) else None
@@ -97,10 +97,10 @@ def root_modules(
     outside the ring reaches them: the first member of such a ring is taken as a root, so
     that it is scanned and its cycle reported instead of silently skipped (never a module
     the ring merely calls)."""
-    resolved = {d: d.resolve() for d in dirs}  # one symlink lookup per directory
+    real = {d: resolved(d) for d in dirs}  # one symlink lookup per directory
     calls: dict[Path, set[Path]] = {}
-    for d, me in resolved.items():
-        calls[me] = {(d / s).resolve() for s in sources.get(d, ())} - {me}  # a self-call is a cycle
+    for d, me in real.items():
+        calls[me] = {resolved(d / s) for s in sources.get(d, ())} - {me}  # a self-call is a cycle
 
     def reach(start: Path) -> set[Path]:
         seen: set[Path] = set()
@@ -113,12 +113,12 @@ def root_modules(
         return seen
 
     used = set().union(*calls.values()) if calls else set()
-    roots = [d for d in dirs if resolved[d] not in used]
-    closure = {r: reach(resolved[r]) for r in roots}  # by the root as given
+    roots = [d for d in dirs if real[d] not in used]
+    closure = {r: reach(real[r]) for r in roots}  # by the root as given
     reached = set().union(*closure.values()) if closure else set()
     rings = []
     for d in dirs:  # in scan order: deterministic
-        me = resolved[d]
+        me = real[d]
         if me not in reached and any(me in reach(callee) for callee in calls[me]):  # on a ring
             rings.append(d)
             closure[d] = reach(me)
@@ -235,7 +235,7 @@ class RootLoader:
                 f"{where} uses remote module {source!r}, which is not scanned (scan its plan JSON for full coverage)",
                 f"{where} is a remote module ({source}), not scanned",
             )
-        directory = (parent.mod.dir / source).resolve()
+        directory = resolved(parent.mod.dir / source)
         if not directory.is_dir():
             return skip(
                 "parse",
@@ -245,7 +245,7 @@ class RootLoader:
         ancestors = []
         inst: ModuleInstance | None = parent
         while inst is not None:
-            ancestors.append(inst.mod.dir.resolve())
+            ancestors.append(resolved(inst.mod.dir))
             inst = inst.parent
         if directory in ancestors:
             return skip(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.model import Reference, ScanError, Unknown
-from scanner.sources.iac import json_spans, read_text
+from scanner.sources.iac import JsonError, json_spans, load_json, read_text, shown
 from scanner.sources.terraform import mapping
 from scanner.sources.terraform.expr import Evaluator, ResourceObject
 from scanner.sources.terraform.hcl import (
@@ -54,9 +54,12 @@ class ModuleDef:
     errors: list[ScanError] = field(default_factory=list)
     files: int = 0
     blocks: int = 0  # top-level blocks read from its files
+    # (type, name) -> resource block: every block added is checked for a duplicate, and a
+    # linear search made a 40,000-resource file take hours.
+    by_address: dict[tuple[str, str], Block] = field(default_factory=dict, repr=False)
 
     def declared(self, rtype: str, name: str) -> Block | None:
-        return next((b for b in self.resources if b.labels[:2] == [rtype, name]), None)
+        return self.by_address.get((rtype, name))
 
     def same_address(self, b: Block) -> Block | None:
         """The block already read that `b` would declare again (or override)."""
@@ -113,19 +116,31 @@ def is_terraform_file(name: str) -> bool:
 
 
 def terraform_files(directory: Path) -> list[Path]:
-    """The module's configuration files, sorted; regular files only (a FIFO would block)."""
-    return sorted(p for p in directory.iterdir() if is_terraform_file(p.name) and p.is_file())
+    """The module's configuration files, sorted; regular files only (a FIFO would block), and
+    links that lead nowhere (a loop, a missing target): reading one says why, as Terraform does."""
+    return sorted(
+        p
+        for p in directory.iterdir()
+        if is_terraform_file(p.name) and (p.is_file() or (p.is_symlink() and not p.exists()))
+    )
 
 
 def load_module_def(directory: Path, rel: str) -> ModuleDef:
     """Parse every .tf and .tf.json file of a directory (each file once). A file that does
     not parse costs its own blocks, not the module's."""
     mod = ModuleDef(directory, rel)
-    files = terraform_files(directory)
+    try:
+        files = terraform_files(directory)
+    except OSError as exc:  # a local module directory that cannot be listed
+        # Worded as discovery words it, so that a directory both walked and called is one error.
+        message = f"{rel}: cannot read directory: {exc.strerror or exc}; not scanned"
+        mod.errors.append(ScanError(kind="parse", message=message, path=rel))
+        return mod
     # Override files are merged into the blocks of the others, after them (Terraform's rule).
     files.sort(key=lambda p: _is_override(p.name))
     for path in files:
-        frel = f"{rel}/{path.name}" if rel not in ("", ".") else path.name
+        name = shown(path.name)
+        frel = f"{rel}/{name}" if rel not in ("", ".") else name
         try:
             text = read_text(path)
         except OSError as exc:
@@ -211,6 +226,7 @@ def _add_block(mod: ModuleDef, b: Block, frel: str) -> None:
         mod.locals.update(b.attributes)
     elif b.type == "resource" and len(b.labels) >= 2:
         mod.resources.append(b)
+        mod.by_address[(b.labels[0], b.labels[1])] = b
     elif b.type == "data" and len(b.labels) >= 2:
         mod.data[(b.labels[0], b.labels[1])] = b
     elif b.type == "module" and b.labels:
@@ -225,9 +241,10 @@ def _parse_tf_json(text: str, frel: str) -> tuple[list[Block], list[HclError]]:
     """Terraform JSON syntax: the same blocks (with their lines), values kept as JSON
     (templates inside strings are evaluated like HCL templates)."""
     try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        return [], [HclError(f"invalid JSON: {exc}", getattr(exc, "lineno", None))]
+        doc = load_json(text)
+    except JsonError as exc:
+        message = exc.message if exc.message.startswith("invalid JSON") else f"invalid JSON: {exc.message}"
+        return [], [HclError(message, exc.line)]
     if not isinstance(doc, Mapping):
         return [], [HclError("a .tf.json file must hold an object", 1)]
     src = Source(frel, text.encode())
@@ -806,10 +823,12 @@ def read_tfvars(path: Path, rel: str) -> tuple[dict[str, Any], list[ScanError]]:
         return {}, [ScanError(kind="parse", message=f"{rel}: {exc.strerror or exc}", path=rel)]
     if path.name.endswith(".json"):
         try:
-            data = json.loads(text)
-        except ValueError as exc:
-            return {}, [ScanError(kind="parse", message=f"{rel}: invalid JSON: {exc}", path=rel)]
-        return (data if isinstance(data, dict) else {}), []
+            data = load_json(text)
+        except JsonError as exc:
+            return {}, [ScanError(kind="parse", message=f"{rel}: {exc.message}", path=rel, line=exc.line)]
+        if not isinstance(data, dict):
+            return {}, [ScanError(kind="parse", message=f"{rel}: must hold a JSON object", path=rel, line=1)]
+        return data, []
     src = Source(rel, text.encode())
     tree = _parser().parse(src.text)
     found = [
@@ -826,5 +845,10 @@ def read_tfvars(path: Path, rel: str) -> tuple[dict[str, Any], list[ScanError]]:
         if child.type == "attribute" and not child.has_error:
             expr = next((c for c in child.children if c.type == "expression"), None)
             if expr is not None:
-                values[src.slice(child.children[0])] = ev.eval(expr, src)
+                name = src.slice(child.children[0])
+                if name in values:  # Terraform refuses it; which value counts would be a guess
+                    line = child.start_point[0] + 1
+                    message = f"{rel}: variable {name!r} set twice; Terraform rejects this"
+                    found.append(ScanError(kind="parse", message=message, path=rel, line=line))
+                values[name] = ev.eval(expr, src)
     return values, found

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.model import Origin, Reference, ScanError, Scope, show
-from scanner.sources.iac import Configuration
+from scanner.sources.iac import Configuration, resolved
 from scanner.sources.terraform import mapping
 from scanner.sources.terraform.hcl import Block
 from scanner.sources.terraform.loader import SOURCE, Definitions, _suppressions, block_origin, mapped_resource
@@ -78,13 +78,13 @@ def _module_dirs(module: Mapping[str, Any], base: Path, prefix: str = "") -> dic
             and source.startswith(("./", "../"))
             and isinstance(call.get("module"), Mapping)
         ):
-            dirs.update(_module_dirs(call["module"], (base / source).resolve(), f"{prefix}module.{name}."))
+            dirs.update(_module_dirs(call["module"], resolved(base / source), f"{prefix}module.{name}."))
     return dirs
 
 
 def _unknown_reference(expression: Any, what: str, prefix: str = "") -> Reference:
     refs = expression.get("references") if isinstance(expression, Mapping) else None
-    if refs:
+    if refs and isinstance(refs, list):  # a damaged plan may hold anything here
         # Terraform lists `aws_kms_key.k.arn` before `aws_kms_key.k`: the most specific first.
         # They are written relative to the module: the target's address has its prefix.
         text = str(refs[0])
@@ -110,7 +110,7 @@ def _each_resource(expression: Any, prefix: str = "") -> list[Reference] | None:
     their own. `aws_subnet.x` without an index (a splat, a for expression) stays one
     Reference to the whole resource, which names no single instance."""
     refs = expression.get("references") if isinstance(expression, Mapping) else None
-    if not refs:
+    if not refs or not isinstance(refs, list):  # a damaged plan may hold anything here
         return None
     found: dict[str, Reference] = {}
     for text in map(str, refs):
@@ -191,7 +191,11 @@ def load_plan(path: Path, rel: str, data: Mapping[str, Any], cwd: Path, relative
     scope = Scope(kind="configuration", id=rel)
     config = Configuration(scope=scope, path=rel, source=SOURCE)
     planned = (data.get("planned_values") or {}).get("root_module") or {}
-    changes = {c.get("address"): c for c in data.get("resource_changes") or [] if isinstance(c, Mapping)}
+    changes = {
+        c["address"]: c
+        for c in data.get("resource_changes") or []
+        if isinstance(c, Mapping) and isinstance(c.get("address"), str)  # a key: hashable
+    }
     configuration = (data.get("configuration") or {}).get("root_module") or {}
     config_index = _config_index(configuration)
     provider_config = (data.get("configuration") or {}).get("provider_config") or {}
@@ -261,7 +265,7 @@ def load_plan(path: Path, rel: str, data: Mapping[str, Any], cwd: Path, relative
 
 def _locator(base: Path, configuration: Mapping[str, Any], cwd: Path, relative: Any, config: Configuration):
     """address (without index) -> the resource's block in the .tf sources beside the plan."""
-    dirs = _module_dirs(configuration, base.resolve())
+    dirs = _module_dirs(configuration, resolved(base))
     if not any(p.suffix == ".tf" for p in base.iterdir()):
         return lambda address: None
     defs = Definitions(cwd, relative)
@@ -279,6 +283,61 @@ def _locator(base: Path, configuration: Mapping[str, Any], cwd: Path, relative: 
         return defs.get(directory).declared(parts[0], parts[1])
 
     return locate
+
+
+def shape_error(data: Mapping[str, Any]) -> str | None:
+    """The first key of a plan whose value is not of the kind `terraform show -json` writes
+    there, where the loader reads it as such (a hostile or damaged plan would otherwise cost
+    the scan an internal error, or be read as empty without a word); None when all are."""
+    todo: list[tuple[Any, str, str]] = [
+        (data.get("planned_values"), "planned_values", "planned"),
+        (data.get("resource_changes"), "resource_changes", "changes"),
+        (data.get("configuration"), "configuration", "configuration"),
+    ]
+    while todo:
+        value, where, kind = todo.pop()
+        if value is None:
+            continue
+        wanted = list if kind in ("changes", "resources", "children", "config resources") else Mapping
+        if not isinstance(value, wanted):
+            what = "an array" if wanted is list else "an object"
+            return f"{where} must be {what}, not {_json_type(value)}"
+        if kind == "planned":
+            todo.append((value.get("root_module"), f"{where}.root_module", "module"))
+        elif kind == "module":
+            todo.append((value.get("resources"), f"{where}.resources", "resources"))
+            todo.append((value.get("child_modules"), f"{where}.child_modules", "children"))
+        elif kind == "children":
+            todo += [(c, f"{where}[{i}]", "module") for i, c in enumerate(value) if isinstance(c, Mapping)]
+        elif kind == "changes":
+            for i, c in enumerate(value):
+                if isinstance(c, Mapping):
+                    todo.append((c.get("change"), f"{where}[{i}].change", "change"))
+        elif kind == "change":
+            todo.append((value.get("after_unknown"), f"{where}.after_unknown", "object"))
+        elif kind == "configuration":
+            todo.append((value.get("root_module"), f"{where}.root_module", "config module"))
+            todo.append((value.get("provider_config"), f"{where}.provider_config", "object"))
+        elif kind == "config module":
+            todo.append((value.get("resources"), f"{where}.resources", "config resources"))
+            todo.append((value.get("module_calls"), f"{where}.module_calls", "calls"))
+        elif kind == "config resources":
+            for i, r in enumerate(value):
+                if isinstance(r, Mapping):
+                    todo.append((r.get("expressions"), f"{where}[{i}].expressions", "object"))
+        elif kind == "calls":
+            for name, call in value.items():
+                if isinstance(call, Mapping):
+                    todo.append((call.get("module"), f"{where}.{name}.module", "config module"))
+    return None
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return {str: "a string", list: "an array"}.get(type(value), "an object")
 
 
 def plan_errors(rel: str, data: Mapping[str, Any]) -> list[ScanError]:
