@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -125,10 +127,29 @@ def to_scan_error(
     return ApiFailure(error, code)
 
 
+# Signature errors can echo what was signed: AWS's "The Canonical String for this request
+# should have been ..." carries the x-amz-security-token header's value, and an echoed
+# Authorization header or a presigned URL carries the access key id and the signature. A
+# message is cut where such material starts; nothing after it helps a reader.
+_SIGNING_MATERIAL = re.compile(
+    r"canonical ?(string|request)|string-?to-?sign|authorization\s*[=:]|x-amz-security-token"
+    r"|(credential|signature|awsaccesskeyid)\s*=",
+    re.IGNORECASE,
+)
+# An access key id (long-term AKIA..., temporary ASIA...) anywhere else in a message.
+_ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{12,124}(?![A-Z0-9])")
+
+
 def _detail(exc: BaseException) -> str:
+    # Only the error's Message: S3 puts AWSAccessKeyId, StringToSign and CanonicalRequest
+    # beside it in the same Error element, never to be shown.
     if isinstance(exc, ClientError):
         text = str(exc.response.get("Error", {}).get("Message") or "")
     else:
         text = str(exc)
     text = " ".join(text.split())
+    signing = _SIGNING_MATERIAL.search(text)
+    if signing:
+        text = text[: signing.start()].rstrip(" ,;:'\"(") + " [signing details removed]"
+    text = _ACCESS_KEY_ID.sub("[access key id]", text)
     return text[:300]
