@@ -196,8 +196,18 @@ def test_json_document(server, account, tmp_path):
 
 def test_two_scans_give_identical_documents(server, account, tmp_path):
     docs = []
-    for name in ("a.json", "b.json"):
-        scan(server, "--format", "json", "-o", str(tmp_path / name))
+    # Different hash seeds (set and dict-of-set orders) and concurrency (completion order).
+    for name, hash_seed, workers in (("a.json", "0", "8"), ("b.json", "4242", "1")):
+        scan(
+            server,
+            "--format",
+            "json",
+            "-o",
+            str(tmp_path / name),
+            "--max-workers",
+            workers,
+            env=_env(PYTHONHASHSEED=hash_seed),
+        )
         doc = json.loads((tmp_path / name).read_text())
         for key in ("id", "started_at", "finished_at"):
             doc["scan"].pop(key)

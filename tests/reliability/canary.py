@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import os
 import pty
@@ -303,24 +304,28 @@ def normalised_sarif(text: str) -> str:
 
 
 def normalised_html(text: str, document: str) -> str:
-    """The HTML report with the embedded document's block and digest, and the scan id, start,
-    end and duration as displayed, replaced by placeholders (`document` is the JSON document of
+    """The HTML report with the embedded document's block, digest and sizes, and the scan id,
+    start, end and duration as displayed, replaced by placeholders (`document` is the JSON document of
     the same run: the embedded copy is compared through it)."""
     from reports import html, html_model
 
     doc = json.loads(document)
     scan = doc["scan"]
     text = html._BLOCK.sub("<script embedded-document>", text)
-    text = html._SHOWN_DIGEST.sub("<code digest>", text)
-    shown = {
-        scan["id"]: "SCAN-ID",
-        html_model.timestamp(scan["started_at"]): "STARTED",
-        html_model.timestamp(scan["finished_at"]): "FINISHED",
-        html_model.duration(scan["stats"]["duration_s"]): "DURATION",
-    }
-    for value, placeholder in shown.items():
-        text = re.sub(rf"(?<=>){re.escape(value)}(?=<)", placeholder, text)
-    return text
+    digest = hashlib.sha256(document.encode("utf-8")).hexdigest()
+    text = text.replace(digest, "DIGEST").replace(digest[:16], "DIGEST")  # shown whole and shortened
+    # Ids and timestamps cannot be mistaken for other text; a duration ("2.1 s") could, so it
+    # is replaced only as a whole element's text.
+    for value, placeholder in (
+        (scan["id"], "SCAN-ID"),
+        (html_model.timestamp(scan["started_at"]), "TIMESTAMP"),
+        (html_model.timestamp(scan["finished_at"]), "TIMESTAMP"),
+    ):
+        text = text.replace(value, placeholder)
+    shown = html_model.duration(scan["stats"]["duration_s"])
+    text = re.sub(rf"(?<=>){re.escape(shown)}(?=<)", "DURATION", text)
+    # The embedded document's sizes follow from its id, timestamps and duration.
+    return re.sub(r"\(\d[\d,]* bytes, gzip-compressed and base64-encoded: \d[\d,]* bytes\)", "(SIZES)", text)
 
 
 def first_difference(a: str, b: str) -> str:
