@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from rules.eventbridge.common import RULES
+from rules.eventbridge.common import RULES, rule_label
 from scanner.inventory import Inventory
 from scanner.lib.arn import parse_arn
 from scanner.lib.iam_policy import (
@@ -16,6 +16,7 @@ from scanner.lib.iam_policy import (
     parse_policy,
 )
 from scanner.model import (
+    EVENT_RULE,
     FUNCTION,
     LAMBDA_PERMISSION,
     LAMBDA_POLICY,
@@ -86,6 +87,19 @@ def eb008(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
             result = _policy(ctx, policy)
             if result is not None:
                 yield result
+        if scope.is_live:
+            # Live, the policies judged are those the rules' targets lead to: where rules or
+            # their targets could not be listed, the policies behind them were never read.
+            for event_rule in inventory.of_type(EVENT_RULE, scope):
+                targets = event_rule.get("Targets")
+                if isinstance(targets, Unknown):
+                    yield ctx.unknown(
+                        event_rule,
+                        f"{rule_label(event_rule)}: its targets are not known ({show(targets)}), so the "
+                        "policies of the functions it invokes were not read.",
+                        {},
+                    )
+            yield from ctx.gap_unknowns(inventory, scope, EVENT_RULE, "EventBridge rules")
 
 
 def _permission(ctx: RuleContext, res: Resource) -> Result | None:

@@ -69,6 +69,8 @@ def eb009(inventory: Inventory, ctx: RuleContext) -> Iterator[Result]:
                 yield _judge(ctx, bus, policy, "Policy")
         for res in inventory.of_type(EVENT_BUS_POLICY, scope):
             yield _judge(ctx, res, _document(res), "statement")
+        if scope.is_live:
+            yield from ctx.gap_unknowns(inventory, scope, EVENT_BUS, "EventBridge event buses")
 
 
 def _document(res: Resource) -> Any:

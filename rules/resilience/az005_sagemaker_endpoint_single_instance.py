@@ -170,6 +170,9 @@ def _variant(
     scaling = _scaling_minimum(scope, variant, name, endpoints, targets)
     if isinstance(scaling, int) and scaling >= 2:
         return True, f"variant {name} has an autoscaling minimum of {scaling} instances"
+    unlisted = _targets_not_listed(inventory, scope, endpoints)
+    if unlisted:  # a target that was not seen may keep two: not "no autoscaling"
+        scaling = Unknown(unlisted)
     if isinstance(count, Unknown) or count is None:
         why = count.reason if isinstance(count, Unknown) else "it sets none"
         return None, f"the instance count of variant {name} is not known ({why})"
@@ -180,6 +183,16 @@ def _variant(
     if isinstance(scaling, int):
         return False, f"variant {name} runs {count} instance and its autoscaling minimum is {scaling}"
     return False, f"variant {name} runs {count} instance and no autoscaling keeps two"
+
+
+def _targets_not_listed(inventory: Inventory, scope: Scope, endpoints: list[Resource]) -> str | None:
+    for endpoint in endpoints:
+        gaps = inventory.gaps_for(SCALABLE_TARGET, scope, endpoint.region)
+        if gaps:
+            where = f" in {endpoint.region}" if endpoint.region else ""
+            why = gaps[0].error.code or gaps[0].error.kind
+            return f"the scalable targets{where} could not be listed ({why})"
+    return None
 
 
 def _scaling_minimum(

@@ -100,7 +100,10 @@ def identify(method: str, path: str, headers: Any, body: bytes | None) -> Call |
         return None
     region, signing = scope.group(2), scope.group(3)
     form = urllib.parse.parse_qs((body or b"").decode("latin-1")) if body else {}
-    for model in _models().get(signing, []):
+    # DocumentDB and Neptune sign as "rds", with RDS's API version and operation names: the
+    # service named like its signing name first.
+    candidates = sorted(_models().get(signing, []), key=lambda m: m.service_name != signing)
+    for model in candidates:
         protocol = model.resolved_protocol  # what botocore speaks (CloudWatch: JSON, of three)
         operation = None
         if protocol == "json":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eventbridge_world import ACCOUNT, REGION, arn, rule_arn, seed
 
-from testkit import live_scan, results
+from testkit import inject_error, live_scan, results
 
 
 def verdicts(outcome, rule_id: str) -> dict[str, str]:
@@ -63,3 +63,32 @@ def test_eb008_function_policies_read_for_targets(aws):
     assert fail.resource.type == "AWS::Lambda::Function" and fail.resource.account_id == ACCOUNT
     # The alias's own policy (read with Qualifier=prod) holds only the rule-scoped statement.
     assert got[f"{function}:prod"] == "pass"
+
+
+# Found by the fault proxy (tests/reliability): a failed listing made these results vanish with
+# no unknown in their place.
+
+
+def test_eb009_buses_that_could_not_be_listed_are_unknown(aws):
+    seed(aws)
+    inject_error(aws, "ListEventBuses", "AccessDeniedException")
+    out = live_scan(aws, "EB009", regions=[REGION])
+    assert verdicts(out, "EB009") == {f"{ACCOUNT}/gap:AWS::Events::EventBus": "unknown"}
+
+
+def test_eb008_rules_or_targets_that_could_not_be_listed_are_unknown(aws):
+    seed(aws)
+    inject_error(aws, "ListRules", "AccessDeniedException")
+    out = live_scan(aws, "EB008", regions=[REGION])
+    assert verdicts(out, "EB008") == {f"{ACCOUNT}/gap:AWS::Events::Rule": "unknown"}
+
+
+def test_eb008_targets_that_could_not_be_listed_are_unknown_per_rule(aws):
+    seed(aws)
+    inject_error(aws, "ListTargetsByRule", "AccessDeniedException")
+    out = live_scan(aws, "EB008", regions=[REGION])
+    got = verdicts(out, "EB008")
+    assert got and set(got.values()) == {"unknown"}
+    assert got[rule_arn("nightly")] == "unknown"
+    (nightly,) = [r for r in results(out, "EB008") if r.resource.id == rule_arn("nightly")]
+    assert "the policies of the functions it invokes were not read" in nightly.message

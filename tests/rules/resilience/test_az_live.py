@@ -514,3 +514,16 @@ def test_a_route_to_a_deleted_nat_gateway_is_not_a_zone_dependency(aws, world):
     got = verdicts(out, "AZ008")
     assert ("AZ008", world["private-a"]) not in got and ("AZ008", world["private-b"]) not in got
     assert got[("AZ008", world["private-c"])] == "pass"
+
+
+def test_scalable_targets_that_could_not_be_listed_are_not_no_autoscaling(aws, world):
+    """Found by the fault proxy (tests/reliability): a refused DescribeScalableTargets made a
+    one-instance variant fail for "no autoscaling", though a target may keep two."""
+    inject_error(aws, "DescribeScalableTargets", "AccessDeniedException")
+    out = live_scan(aws, "AZ005", regions=[REGION])
+    got = {r.resource.id: r for r in results(out, "AZ005")}
+    for name in ("single", "scaled"):
+        assert got[world[f"endpoint-{name}"]].status.value == "unknown", name
+        assert "the scalable targets in us-east-1 could not be listed (AccessDeniedException)" in (
+            got[world[f"endpoint-{name}"]].message
+        )
