@@ -14,12 +14,13 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +72,9 @@ class Moto:
         urllib.request.urlopen(request, timeout=30).close()
 
 
-@contextmanager
-def moto_server(env: dict[str, str]) -> Iterator[Moto]:
-    """A moto_server process on 127.0.0.1, stopped by its own PID."""
+def start_moto(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
+    """Start moto_server on 127.0.0.1 and wait until it answers; the caller stops it
+    (`stop`). Raises RuntimeError (the process stopped) when it does not start in 30 s."""
     port = free_port()
     server = Path(sys.executable).parent / "moto_server"
     proc = subprocess.Popen(
@@ -82,24 +83,49 @@ def moto_server(env: dict[str, str]) -> Iterator[Moto]:
         stderr=subprocess.DEVNULL,
         env=env,
     )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"http://{LOOPBACK}:{port}/moto-api/", timeout=1).close()
+            return proc, port
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                stop(proc)
+                raise RuntimeError("moto_server did not start") from None
+            time.sleep(0.2)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a process by its own PID: terminate, then kill after 10 s."""
+    proc.terminate()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://{LOOPBACK}:{port}/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.2)
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def moto_server(env: dict[str, str]) -> Iterator[Moto]:
+    """A moto_server process on 127.0.0.1, stopped by its own PID."""
+    proc, port = start_moto(env)
+    try:
         yield Moto(port, proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
+
+
+@contextmanager
+def serving(server: ThreadingHTTPServer, name: str) -> Iterator[None]:
+    """Run `server` on a thread for the block; shut it down and close it after."""
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 def environment(home: str = HOME) -> dict[str, str]:

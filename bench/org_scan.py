@@ -77,6 +77,7 @@ from loopback import (
     Relay,
     environment,
     moto_server,
+    serving,
 )
 
 REGIONS = ("us-east-1", "eu-west-1")
@@ -162,14 +163,8 @@ class _Relay(Relay):
 @contextmanager
 def latency_proxy(upstream_port: int, latency_ms: float) -> Iterator[LatencyProxy]:
     proxy = LatencyProxy(upstream_port, latency_ms / 1000)
-    thread = threading.Thread(target=proxy.serve_forever, name="latency-proxy", daemon=True)
-    thread.start()
-    try:
+    with serving(proxy, "latency-proxy"):
         yield proxy
-    finally:
-        proxy.shutdown()
-        proxy.server_close()
-        thread.join()
 
 
 # -- the organization ---------------------------------------------------------------------------

@@ -7,15 +7,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import pty
 import re
-import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -24,6 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from loopback import start_moto
+from loopback import stop as stop_process
 
 FULL = os.environ.get("OPSCHECK_RELIABILITY") == "full"
 BIN = Path(sys.executable).parent
@@ -92,10 +95,7 @@ def outputs_of(proc: RunResult, directory: Path | None = None) -> dict[str, str]
 # -- moto_server -------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+_SERVERS = itertools.count(1)
 
 
 class MotoServer:
@@ -103,27 +103,11 @@ class MotoServer:
     request it receives (method, URL, headers, body) to a file we can read back."""
 
     def __init__(self, workdir: Path, **env: str) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.recording = workdir / f"moto-recording-{self.port}.jsonl"
+        self.recording = workdir / f"moto-recording-{next(_SERVERS)}.jsonl"
         server_env = {k: v for k, v in os.environ.items() if "PROXY" not in k.upper()}
         server_env.update(MOTO_RECORDER_FILEPATH=str(self.recording), **env)
-        self.proc = subprocess.Popen(
-            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=server_env,
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.2)
+        self.proc, self.port = start_moto(server_env)
+        self.url = f"http://127.0.0.1:{self.port}"
 
     def _post(self, path: str) -> None:
         urllib.request.urlopen(urllib.request.Request(f"{self.url}{path}", method="POST")).close()
@@ -145,12 +129,7 @@ class MotoServer:
         return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc)
 
 
 @contextlib.contextmanager

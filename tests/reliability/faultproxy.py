@@ -44,7 +44,7 @@ import boto3
 import botocore.session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from loopback import CREDENTIAL, LOOPBACK, Relay, Upstream
+from loopback import CREDENTIAL, LOOPBACK, Relay, Upstream, serving
 
 # -- what a request is --------------------------------------------------------------------------
 
@@ -343,14 +343,8 @@ def fault_proxy(
     upstream_port: int, faults: list[Fault] | None = None, hold_s: float = 5.0
 ) -> Iterator[FaultProxy]:
     proxy = FaultProxy(upstream_port, faults, hold_s)
-    thread = threading.Thread(target=proxy.serve_forever, name="fault-proxy", daemon=True)
-    thread.start()
-    try:
+    with serving(proxy, "fault-proxy"):
         yield proxy
-    finally:
-        proxy.shutdown()
-        proxy.server_close()
-        thread.join()
 
 
 # -- a pagination token that never ends (botocore hooks) ----------------------------------------
