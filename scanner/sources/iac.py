@@ -31,6 +31,15 @@ from scanner.model import (
 )
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# HCL syntax trees (tree-sitter) hold some 170-190 bytes of memory per byte of .tf, measured
+# by tests/reliability: a 20 MB file would need about 4 GB. 8 MiB bounds it near 1.5 GB.
+MAX_HCL_BYTES = 8 * 1024 * 1024
+
+
+def text_limit(path: Path) -> int:
+    """The size limit of a Terraform file: HCL's, or JSON's (the general one)."""
+    return MAX_FILE_BYTES if path.name.endswith(".json") else MAX_HCL_BYTES
+
 
 # The property that holds a resource's own name, where it has one.
 NAME_PROPERTIES = {

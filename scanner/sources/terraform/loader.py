@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from scanner.model import InlineSuppression, Origin, Reference, Resource, ScanError, Scope, Unknown
-from scanner.sources.iac import Configuration, failed_load, load_json, name_of, read_text, resolved
+from scanner.sources.iac import (
+    Configuration,
+    failed_load,
+    load_json,
+    name_of,
+    read_text,
+    resolved,
+    text_limit,
+)
 from scanner.sources.terraform import mapping, providers
 from scanner.sources.terraform.expr import Evaluator, ResourceObject
 from scanner.sources.terraform.hcl import Block, module_sources
@@ -67,7 +75,7 @@ def local_sources(directory: Path) -> list[str]:
     found: list[str] = []
     for path in terraform_files(directory):
         try:
-            text = read_text(path)
+            text = read_text(path, text_limit(path))
         except OSError:
             continue  # reported when the module is loaded
         if "module" not in text:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.model import Reference, ScanError, Unknown
-from scanner.sources.iac import JsonError, json_spans, load_json, read_text, shown
+from scanner.sources.iac import JsonError, json_spans, load_json, read_text, shown, text_limit
 from scanner.sources.terraform import mapping
 from scanner.sources.terraform.expr import Evaluator, ResourceObject
 from scanner.sources.terraform.hcl import (
@@ -142,7 +142,7 @@ def load_module_def(directory: Path, rel: str) -> ModuleDef:
         name = shown(path.name)
         frel = f"{rel}/{name}" if rel not in ("", ".") else name
         try:
-            text = read_text(path)
+            text = read_text(path, text_limit(path))
         except OSError as exc:
             mod.errors.append(
                 ScanError(
@@ -818,7 +818,7 @@ def _descend(value: Any, path: list[Any], text: str) -> Any:
 def read_tfvars(path: Path, rel: str) -> tuple[dict[str, Any], list[ScanError]]:
     """Variable values from a .tfvars (HCL attributes) or .tfvars.json file."""
     try:
-        text = read_text(path)
+        text = read_text(path, text_limit(path))
     except OSError as exc:
         return {}, [ScanError(kind="parse", message=f"{rel}: {exc.strerror or exc}", path=rel)]
     if path.name.endswith(".json"):

@@ -478,3 +478,15 @@ def test_console_output_names_the_error_without_a_traceback(tmp_path, monkeypatc
     err = capsys.readouterr().err
     assert "Traceback" not in err + out.getvalue()
     assert "mod/broken.tf" in out.getvalue() + err
+
+
+def test_a_tf_file_above_the_hcl_limit_is_refused_unparsed(tmp_path, monkeypatch, capsys):
+    """HCL syntax trees cost some 170 bytes of memory per byte (tests/reliability): a .tf file
+    above 8 MiB is an error naming it, not gigabytes; .tf.json keeps the general 20 MiB limit."""
+    big = "# " + "x" * (8 * 1024 * 1024) + "\n"
+    write(tmp_path / "mod", {"big.tf": big, "good.tf": GOOD})
+    code, doc, _ = scan(tmp_path, "mod", monkeypatch, capsys)
+    [error] = errors_for(doc, "mod/big.tf")
+    assert "above the 8,388,608-byte limit" in error["message"]
+    assert ids(doc) == {"aws_cloudtrail.good"}
+    assert code == 1
