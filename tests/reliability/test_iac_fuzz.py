@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -36,6 +37,17 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 HANG_S = 60
+# Every example scanned: (loader, what the scanner did, seconds), tallied by the last test
+# (the tally fixture is per test, and hypothesis runs many examples in one).
+FUZZED: list[tuple[str, str, float]] = []
+LOADERS = {".tf": "Terraform HCL", ".tf.json": "Terraform JSON", "plan.json": "plan JSON"}
+
+
+def _loader(name: str) -> str:
+    for suffix, loader in LOADERS.items():
+        if name.endswith(suffix):
+            return loader
+    return "CloudFormation YAML" if name.endswith(".yaml") else "CloudFormation JSON"
 
 
 def scan_one(name: str, content: bytes) -> None:
@@ -63,6 +75,8 @@ def scan_one(name: str, content: bytes) -> None:
         assert error.get("line") is None or 1 <= error["line"] <= lines + 1, error
     for result in doc["results"]:
         assert (result["location"] or {}).get("path") in (None, name), result
+    did = "scan errors naming the file, no traceback" if doc["scan"]["errors"] else "scanned, no error"
+    FUZZED.append((_loader(name), did, scan.seconds))
 
 
 # -- generic JSON values, and one of them put somewhere in a good document -----------------------
@@ -316,3 +330,11 @@ YAML_TOKENS = [
 @given(st.lists(st.sampled_from(YAML_TOKENS), max_size=50).map("".join))
 def test_cloudformation_yaml_from_tokens(text: str) -> None:
     scan_one("stack.yaml", text.encode("utf-8", "surrogatepass"))
+
+
+def test_zz_the_fuzzed_examples_are_tallied(tally) -> None:
+    """Runs last in this file: one tally case per example the tests above scanned."""
+    if not FUZZED:
+        pytest.skip("no fuzz test ran in this session")
+    for loader, did, seconds in FUZZED:
+        tally(f"IaC: fuzzed {loader} (hypothesis)", did, seconds=seconds)
