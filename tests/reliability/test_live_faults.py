@@ -23,6 +23,7 @@ operation the baseline called, and the real retry budget (8 attempts) timed once
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -30,7 +31,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
@@ -43,9 +44,10 @@ from loopback import Moto, environment, moto_server
 from scanner import engine
 from scanner.demo import DEMO_CONFIG, _instance_generations_as_aws_answers
 from scanner.demo.seed import seed
+from scanner.lib.metrics import MetricWindow
 from scanner.results import ScanOutcome
 from scanner.rule import Rule
-from scanner.scan import scan_aws
+from scanner.scan import LiveSettings, scan_aws
 from scanner.sources.aws import metrics, pagination
 from scanner.sources.aws.session import AwsOptions
 from scanner.sources.aws.source import required_operations
@@ -90,6 +92,9 @@ class World:
     rules: list[Rule]
     baseline: ScanOutcome
     calls: Counter[tuple[str, str]]  # (service:Operation, region) the baseline sent
+    # One CloudWatch window for every scan: it is aligned to the hour, and a run that crosses
+    # one would count the seeded days of data differently from its baseline.
+    window: MetricWindow = field(default_factory=lambda: MetricWindow(end=dt.datetime.now(dt.UTC)))
 
     def scan(
         self,
@@ -115,7 +120,7 @@ class World:
             read_timeout=timeout,
         )
         t0 = time.monotonic()
-        outcome = scan_aws(options, self.rules)
+        outcome = scan_aws(options, self.rules, settings=LiveSettings(metric_window=self.window))
         seconds = time.monotonic() - t0
         log = self.proxy.log
         run = Run(outcome, seconds, Counter(log.injected), Counter(log.calls), list(log.strangers))
@@ -152,7 +157,7 @@ def world() -> Iterator[World]:
             assert not [e for e in base.outcome.errors if e.operation != "DescribeResourcePolicies"]
             assert _verdicts(first.outcome) == _verdicts(base.outcome)  # the world is stable
             assert not base.strangers, base.strangers
-            yield World(moto, proxy, rules, base.outcome, base.calls)
+            yield World(moto, proxy, rules, base.outcome, base.calls, probe.window)
 
 
 def _verdicts(outcome: ScanOutcome) -> dict[tuple[str, ...], tuple[str, str, str]]:
