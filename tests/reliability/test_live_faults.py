@@ -246,8 +246,23 @@ def _check(world: World, kind_name: str, key: str, region: str, run: Run, tally:
     )
 
 
+# The fast subset (CI's, inside its 20-minute budget): one fault of each family on one
+# operation; the full set runs every kind on every protocol's operation.
+FAST_KINDS = (
+    "ThrottlingException",
+    "HTTP 429 without a body",
+    "500 InternalFailure",
+    "AccessDenied",
+    "OptInRequired",
+    "connection reset",
+    "read timeout",
+    "truncated body",
+    "malformed body",
+)
+
+
 def _cases() -> list[tuple[str, str, str]]:
-    cases = [(k, *FAST_ALL_KINDS) for k in KINDS]
+    cases = [(k, *FAST_ALL_KINDS) for k in FAST_KINDS]
     # One error in each protocol's format: the code the proxy wrote is the code botocore read.
     cases += [
         ("AccessDeniedException", key, region)
@@ -274,6 +289,7 @@ def test_every_fault_on_every_operation_called(world, tally):
     if not FULL:
         pytest.skip("make reliability runs every fault on every operation")
     cases = [(kind, key, region) for key, region in FAST_TARGETS for kind in KINDS]
+    cases = [case for case in cases if case not in _cases()]  # those ran as tests of their own
     cases += [
         ("AccessDenied", key, region)
         for key, region in sorted(world.calls)
@@ -294,13 +310,13 @@ def test_every_fault_on_every_operation_called(world, tally):
 )
 def test_retried_faults_at_a_rate_change_nothing(world, tally, kind_name):
     """30% of every call fails: the retries absorb it; the results are the baseline's."""
-    rate = 0.3
+    rate = 0.3 if FULL else 0.1
     run = world.scan([Fault(KINDS[kind_name], "*:*", None, rate=rate, seed=7)], max_attempts=8)
-    assert sum(run.injected.values()) > 10
+    assert sum(run.injected.values()) > 5
     assert _errors(run.outcome) == _errors(world.baseline)
     assert _verdicts(run.outcome) == _verdicts(world.baseline)
     tally(
-        f"Live: {kind_name} on 30% of all calls",
+        f"Live: {kind_name} on {rate:.0%} of all calls",
         "completed; retried; results identical to the fault-free scan",
         seconds=run.seconds,
     )
@@ -330,7 +346,7 @@ def test_the_full_retry_budget_is_bounded(world, tally):
     + (["logs:DescribeLogGroups", "lambda:ListFunctions", "iam:ListRoles"] if FULL else []),
 )
 def test_a_pagination_token_that_never_ends(world, tally, monkeypatch, target):
-    monkeypatch.setattr(pagination, "MAX_PAGES", 25)
+    monkeypatch.setattr(pagination, "MAX_PAGES", 10)
     seen = {}
 
     def hook(session: boto3.Session) -> None:
@@ -340,9 +356,9 @@ def test_a_pagination_token_that_never_ends(world, tally, monkeypatch, target):
     pages = seen["pages"].pages[target]
     if target not in {k for k, _ in world.calls}:
         pytest.skip(f"the scan does not call {target}")
-    assert pages >= 25  # the listing ran into the bound
+    assert pages >= 10  # the listing ran into the bound
     assert errors_name_the_call(run.outcome, target, "us-east-1")
-    assert any("pagination did not end after 25 pages" in e.message for e in run.outcome.errors)
+    assert any("pagination did not end after 10 pages" in e.message for e in run.outcome.errors)
     assert not differences(world, run.outcome, target)
     tally(
         "Live: pagination token that never ends",
