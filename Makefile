@@ -17,11 +17,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 # The full reliability set (faults, hostile inputs, report safety, secrets, determinism):
 # every case, and the table RELIABILITY.md publishes (also written to reliability-table.md).
-# `make test` runs a fast subset of the same tests.
+# `make test` runs a fast subset of the same tests. Not under pytest-xdist: the table is
+# gathered in one process.
 reliability: $(STAMP) validators
 	OPSCHECK_RELIABILITY=full OPSCHECK_RELIABILITY_TABLE=reliability-table.md \
 		$(BIN)/python -m pytest -q tests/reliability

@@ -33,6 +33,8 @@ def isolated_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.T
     monkeypatch.setenv("AWS_CONFIG_FILE", str(empty / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty / "credentials"))
     monkeypatch.setenv("NO_COLOR", "1")
+    # One console width whatever runs the tests (a terminal, a pipe, a pytest-xdist worker).
+    monkeypatch.setenv("COLUMNS", "120")
     assert "AWS_ENDPOINT_URL" not in os.environ
 
 
