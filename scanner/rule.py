@@ -198,12 +198,21 @@ class RuleContext:
         Resources that were never seen cannot get results of their own; this keeps
         the verdict on them visible instead of silently absent.
         """
+        # One per region: a type listed once per parent (EventBridge rules, per bus) can fail
+        # several times there, and two results on one subject would collide.
+        by_region: dict[str | None, list[Any]] = {}
         for gap in inventory.gaps_for(resource_type, scope):
-            where = f" in {gap.region}" if gap.region else ""
+            by_region.setdefault(gap.region, []).append(gap)
+        for region, gaps in by_region.items():
+            where = f" in {region}" if region else ""
+            codes = ", ".join(dict.fromkeys(g.error.code or g.error.kind for g in gaps))
+            evidence: dict[str, Any] = {"error": gaps[0].error.to_dict()}
+            if len(gaps) > 1:
+                evidence["errors"] = [g.error.to_dict() for g in gaps]
             yield self.unknown(
-                self.account(scope, gap.region),
+                self.account(scope, region),
                 f"{noun}{where} of account {scope.account_id} could not be listed "
-                f"({gap.error.code or gap.error.kind}), so {self.meta.id} cannot judge them.",
-                {"error": gap.error.to_dict()},
+                f"({codes}), so {self.meta.id} cannot judge them.",
+                evidence,
                 discriminator=f"gap:{resource_type}",
             )

@@ -79,8 +79,14 @@ def test_eb009_buses_that_could_not_be_listed_are_unknown(aws):
 def test_eb008_rules_or_targets_that_could_not_be_listed_are_unknown(aws):
     seed(aws)
     inject_error(aws, "ListRules", "AccessDeniedException")
-    out = live_scan(aws, "EB008", regions=[REGION])
+    out = live_scan(aws, "EB008", "EB001", regions=[REGION])
     assert verdicts(out, "EB008") == {f"{ACCOUNT}/gap:AWS::Events::Rule": "unknown"}
+    # Refused on both buses: one unknown per region, not two results on one subject (the
+    # full fault matrix found the engine reporting that collision as an internal error).
+    assert verdicts(out, "EB001") == {f"{ACCOUNT}/gap:AWS::Events::Rule": "unknown"}
+    assert not [e for e in out.errors if e.kind == "internal"], out.errors
+    (gap,) = [r for r in results(out, "EB001")]
+    assert len(gap.evidence["errors"]) == 2
 
 
 def test_eb008_targets_that_could_not_be_listed_are_unknown_per_rule(aws):
