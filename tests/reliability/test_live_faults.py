@@ -16,9 +16,11 @@ The baseline is a scan with no fault. A faulted scan is compared result by resul
 - where the fault outlasts the retries, a scan error names the account, region, service and
   operation; where retries absorb it, nothing differs from the baseline at all.
 
-Fast subset (make test): every fault kind on one operation per AWS protocol family, plus
-throttling at 30% on every call. Full set (make reliability): every fault kind on every
-operation the baseline called, and the real retry budget (8 attempts) timed once per kind.
+Fast subset (make test): one fault of each family on CloudTrail's DescribeTrails, an access
+denial in each protocol's format, throttling on 10% of every call, two endless paginations,
+the command's exit codes. Full set (make reliability): every kind on one operation of each
+protocol, an access denial on every (operation, region) the baseline called, every retried
+kind at 30% of every call, and the default retry budget (8 attempts) timed once per kind.
 """
 
 from __future__ import annotations
